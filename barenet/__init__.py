@@ -1,0 +1,9 @@
+"""barenet: a convolutional-neural-network framework written from first principles on NumPy."""
+from .autograd import *  # noqa: F401,F403  (the tensor API: barenet.tensor, barenet.no_grad, ...)
+from .autograd import __all__ as _autograd_all
+from .random import get_rng_state, manual_seed, set_rng_state
+
+__version__ = "0.1.0"
+__all__ = list(_autograd_all) + ["manual_seed", "get_rng_state", "set_rng_state"]
+
+from . import functional, nn  # noqa: E402  (after the tensor API they build on)

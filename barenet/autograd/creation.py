@@ -1,0 +1,108 @@
+"""Making tensors: ``zeros``, ``ones``, ``randn``..., and joining them: ``cat``, ``stack``, ``where``."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import backend, random
+from . import ops
+from .tensor import Tensor, float32
+
+
+def _shape(size) -> tuple:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    return tuple(int(n) for n in size)
+
+
+def _new(array, requires_grad, device):
+    if device is not None:
+        array = backend.to_device(array, device)
+    return Tensor(array, requires_grad=requires_grad)
+
+
+def zeros(*size, dtype=float32, requires_grad=False, device=None) -> Tensor:
+    return _new(np.zeros(_shape(size), dtype=dtype), requires_grad, device)
+
+
+def ones(*size, dtype=float32, requires_grad=False, device=None) -> Tensor:
+    return _new(np.ones(_shape(size), dtype=dtype), requires_grad, device)
+
+
+def full(size, fill_value, dtype=float32, requires_grad=False, device=None) -> Tensor:
+    return _new(np.full(_shape((size,)), fill_value, dtype=dtype), requires_grad, device)
+
+
+def empty(*size, dtype=float32, requires_grad=False, device=None) -> Tensor:
+    return _new(np.empty(_shape(size), dtype=dtype), requires_grad, device)
+
+
+def zeros_like(t: Tensor, dtype=None, requires_grad=False) -> Tensor:
+    xp = backend.get_array_module(t.data)
+    return Tensor(xp.zeros_like(t.data, dtype=dtype), requires_grad=requires_grad)
+
+
+def ones_like(t: Tensor, dtype=None, requires_grad=False) -> Tensor:
+    xp = backend.get_array_module(t.data)
+    return Tensor(xp.ones_like(t.data, dtype=dtype), requires_grad=requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None) -> Tensor:
+    values = np.arange(start, end, step) if end is not None else np.arange(start)
+    if dtype is None and values.dtype.kind == "f":
+        dtype = float32
+    return _new(values.astype(dtype) if dtype is not None else values, False, device)
+
+
+def randn(*size, dtype=float32, requires_grad=False, generator=None, device=None) -> Tensor:
+    """Standard normal samples from barenet's seeded generator (``barenet.manual_seed``)."""
+    rng = generator or random.default_generator()
+    return _new(rng.standard_normal(_shape(size)).astype(dtype), requires_grad, device)
+
+
+def rand(*size, dtype=float32, requires_grad=False, generator=None, device=None) -> Tensor:
+    rng = generator or random.default_generator()
+    return _new(rng.random(_shape(size)).astype(dtype), requires_grad, device)
+
+
+def randint(low, high, size, generator=None, device=None) -> Tensor:
+    rng = generator or random.default_generator()
+    return _new(rng.integers(low, high, size=_shape((size,))), False, device)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing memory with ``array`` (no copy), as ``torch.from_numpy``."""
+    return Tensor._wrap(np.asarray(array))
+
+
+def _tensors(name, tensors):
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError(f"{name}: expected a non-empty sequence of tensors.")
+    return [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+
+
+def cat(tensors, dim: int = 0) -> Tensor:
+    """Concatenate along an existing dimension (PyTorch's ``torch.cat``)."""
+    tensors = _tensors("cat", tensors)
+    ref = tensors[0].shape
+    for t in tensors[1:]:
+        if t.ndim != len(ref) or any(a != b for i, (a, b) in enumerate(zip(ref, t.shape)) if i != dim % len(ref)):
+            raise ValueError(
+                f"cat: tensors must match in every dimension but dim={dim}. "
+                f"Received: shapes {[x.shape for x in tensors]}."
+            )
+    return ops.Cat(dim % len(ref))(*tensors)
+
+
+def stack(tensors, dim: int = 0) -> Tensor:
+    """Join equally shaped tensors along a new dimension."""
+    tensors = _tensors("stack", tensors)
+    if len({t.shape for t in tensors}) != 1:
+        raise ValueError(f"stack: tensors must have equal shapes. Received: {[t.shape for t in tensors]}.")
+    return ops.Stack(dim % (tensors[0].ndim + 1))(*tensors)
+
+
+def where(condition, input, other) -> Tensor:
+    """Elementwise ``input if condition else other``."""
+    cond = condition.data if isinstance(condition, Tensor) else condition
+    return ops.Where(cond)(input, other)

@@ -1,0 +1,39 @@
+"""The model registry: ``register_model``, ``get_model(name, **kwargs)``, ``list_models()``."""
+from __future__ import annotations
+
+import difflib
+
+_REGISTRY: dict = {}
+
+
+def register_model(fn):
+    """Decorator: make a model builder available to ``get_model`` under its function name."""
+    if fn.__name__ in _REGISTRY:
+        raise ValueError(f"register_model: a model named {fn.__name__!r} is already registered.")
+    _REGISTRY[fn.__name__] = fn
+    return fn
+
+
+def list_models() -> list[str]:
+    """Names of every registered model, sorted."""
+    return sorted(_REGISTRY)
+
+
+def get_model(name: str, **kwargs):
+    """Build a registered model by name, passing ``kwargs`` (``num_classes``, ...) to its builder.
+
+    Raises:
+        ValueError: the name is unknown; the message lists the closest valid names.
+    """
+    if name not in _REGISTRY:
+        close = difflib.get_close_matches(name, _REGISTRY, n=3)
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        raise ValueError(f"get_model: unknown model {name!r}.{hint} Valid names: {', '.join(list_models())}.")
+    return _REGISTRY[name](**kwargs)
+
+
+def get_model_builder(name: str):
+    """The builder function registered under ``name`` (its docstring describes the model)."""
+    if name not in _REGISTRY:
+        get_model(name)  # raises the helpful error
+    return _REGISTRY[name]

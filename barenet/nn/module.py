@@ -1,0 +1,302 @@
+"""``Module``: the base class of layers and models (PyTorch's ``torch.nn.Module`` semantics)."""
+from __future__ import annotations
+
+from collections import OrderedDict, namedtuple
+
+import numpy as np
+
+from .. import backend
+from ..autograd import Tensor
+from .parameter import Parameter
+
+IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+class _RemovableHandle:
+    def __init__(self, hooks: dict, key: int):
+        self.hooks, self.key = hooks, key
+
+    def remove(self) -> None:
+        self.hooks.pop(self.key, None)
+
+
+class Module:
+    """Base class of every layer and model.
+
+    Assigning a ``Parameter``, a ``Module`` or a registered buffer as an attribute registers
+    it, so ``parameters()``, ``state_dict()``, ``train()``/``eval()`` and ``to()`` find it.
+    Subclasses implement ``forward``; calling the module runs hooks around it.
+    """
+
+    def __init__(self):
+        d = self.__dict__
+        d["training"] = True
+        d["_parameters"] = OrderedDict()
+        d["_buffers"] = OrderedDict()
+        d["_non_persistent"] = set()
+        d["_modules"] = OrderedDict()
+        d["_forward_pre_hooks"] = OrderedDict()
+        d["_forward_hooks"] = OrderedDict()
+
+    # ----- attribute registration ------------------------------------------------------
+    def __setattr__(self, name, value):
+        d = self.__dict__
+        if "_parameters" not in d:
+            raise AttributeError(f"{type(self).__name__}: call super().__init__() before assigning attributes.")
+        if isinstance(value, (Parameter, Module)):
+            for registry in (d["_parameters"], d["_buffers"], d["_modules"]):
+                registry.pop(name, None)
+            d.pop(name, None)
+            d["_parameters" if isinstance(value, Parameter) else "_modules"][name] = value
+        elif name in d["_buffers"]:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"{type(self).__name__}.{name}: a buffer must be a Tensor or None.")
+            d["_buffers"][name] = value
+        elif name in d["_parameters"] or name in d["_modules"]:
+            if value is not None:
+                kind = "Parameter" if name in d["_parameters"] else "Module"
+                raise TypeError(f"{type(self).__name__}.{name}: expected a {kind} or None. "
+                                f"Received: {type(value).__name__}.")
+            (d["_parameters"] if name in d["_parameters"] else d["_modules"])[name] = None
+        else:
+            object.__setattr__(self, name, value)
+
+    def __getattr__(self, name):
+        d = self.__dict__
+        for registry in ("_parameters", "_buffers", "_modules"):
+            if registry in d and name in d[registry]:
+                return d[registry][name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name):
+        for registry in (self._parameters, self._buffers, self._modules):
+            if name in registry:
+                del registry[name]
+                return
+        object.__delattr__(self, name)
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        self._parameters[name] = param
+
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """Register state that is saved in ``state_dict`` but not trained (running means...)."""
+        if tensor is not None and not isinstance(tensor, Tensor):
+            tensor = Tensor(tensor)
+        self.__dict__.pop(name, None)
+        self._buffers[name] = tensor
+        if not persistent:
+            self._non_persistent.add(name)
+
+    def add_module(self, name: str, module: "Module | None") -> None:
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {name} must be a Module. Received: {type(module).__name__}.")
+        self._modules[name] = module
+
+    # ----- calling -------------------------------------------------------------------------
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} has no forward()")
+
+    def __call__(self, *args, **kwargs):
+        for hook in tuple(self._forward_pre_hooks.values()):
+            out = hook(self, args)
+            if out is not None:
+                args = out if isinstance(out, tuple) else (out,)
+        result = self.forward(*args, **kwargs)
+        for hook in tuple(self._forward_hooks.values()):
+            out = hook(self, args, result)
+            if out is not None:
+                result = out
+        return result
+
+    def register_forward_hook(self, hook) -> _RemovableHandle:
+        """``hook(module, inputs, output)`` runs after ``forward``; a returned value replaces the output."""
+        key = id(hook) ^ len(self._forward_hooks)
+        self._forward_hooks[key] = hook
+        return _RemovableHandle(self._forward_hooks, key)
+
+    def register_forward_pre_hook(self, hook) -> _RemovableHandle:
+        """``hook(module, inputs)`` runs before ``forward``; a returned value replaces the inputs."""
+        key = id(hook) ^ len(self._forward_pre_hooks)
+        self._forward_pre_hooks[key] = hook
+        return _RemovableHandle(self._forward_pre_hooks, key)
+
+    # ----- traversal -------------------------------------------------------------------------
+    def named_modules(self, prefix: str = "", memo: set | None = None):
+        """Yield ``(qualified_name, module)`` for this module and every descendant, each once."""
+        memo = set() if memo is None else memo
+        stack = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            if id(module) in memo:
+                continue
+            memo.add(id(module))
+            yield name, module
+            children = [(f"{name}.{k}" if name else k, m) for k, m in module._modules.items() if m is not None]
+            stack.extend(reversed(children))
+
+    def modules(self):
+        return (m for _, m in self.named_modules())
+
+    def named_children(self):
+        seen = set()
+        for name, m in self._modules.items():
+            if m is not None and id(m) not in seen:
+                seen.add(id(m))
+                yield name, m
+
+    def children(self):
+        return (m for _, m in self.named_children())
+
+    def _named_members(self, registry: str, prefix: str, recurse: bool):
+        seen = set()
+        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        for mod_name, module in modules:
+            for name, value in getattr(module, registry).items():
+                if value is None or id(value) in seen:
+                    continue
+                seen.add(id(value))  # a parameter shared by two layers is yielded once
+                yield (f"{mod_name}.{name}" if mod_name else name), value
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True):
+        return self._named_members("_parameters", prefix, recurse)
+
+    def parameters(self, recurse: bool = True):
+        return (p for _, p in self.named_parameters(recurse=recurse))
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True):
+        return self._named_members("_buffers", prefix, recurse)
+
+    def buffers(self, recurse: bool = True):
+        return (b for _, b in self.named_buffers(recurse=recurse))
+
+    def get_submodule(self, target: str) -> "Module":
+        """The module at a qualified name such as ``"features.3"`` or ``"layer1.0.conv1"``."""
+        module = self
+        for part in target.split(".") if target else []:
+            if part not in module._modules:
+                valid = [n for n, _ in self.named_modules() if n]
+                raise AttributeError(
+                    f"get_submodule: {type(self).__name__} has no submodule {target!r}. "
+                    f"Valid names include: {', '.join(valid[:20])}{' ...' if len(valid) > 20 else ''}."
+                )
+            module = module._modules[part]
+        return module
+
+    # ----- modes and bulk operations -------------------------------------------------------
+    def train(self, mode: bool = True) -> "Module":
+        for m in self.modules():
+            m.__dict__["training"] = bool(mode)
+        return self
+
+    def eval(self) -> "Module":
+        return self.train(False)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for p in self.parameters():
+            if set_to_none:
+                p.grad = None
+            elif p.grad is not None:
+                p.grad = Tensor._wrap(backend.get_array_module(p.data).zeros_like(p.data))
+
+    def apply(self, fn) -> "Module":
+        """Call ``fn`` on every submodule (children first) and on self, as PyTorch does."""
+        for m in self.children():
+            m.apply(fn)
+        fn(self)
+        return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Module":
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def to(self, target) -> "Module":
+        """Move every parameter and buffer to a device (``"cpu"``/``"cuda"``) or float dtype, in place."""
+        if isinstance(target, str):
+            device = backend.check_device(target)
+            convert = lambda a: backend.to_device(a, device)  # noqa: E731
+        else:
+            dtype = np.dtype(target)
+            convert = lambda a: a.astype(dtype) if a.dtype.kind == "f" else a  # noqa: E731
+        for m in self.modules():
+            for registry in (m._parameters, m._buffers):
+                for t in registry.values():
+                    if t is not None:
+                        t.data = convert(t.data)
+                        if t.grad is not None:
+                            t.grad.data = convert(t.grad.data)
+        return self
+
+    def cpu(self) -> "Module":
+        return self.to("cpu")
+
+    def cuda(self) -> "Module":
+        return self.to("cuda")
+
+    def float(self) -> "Module":
+        return self.to(np.float32)
+
+    def double(self) -> "Module":
+        return self.to(np.float64)
+
+    # ----- state ----------------------------------------------------------------------------
+    def state_dict(self) -> "OrderedDict[str, Tensor]":
+        """Every parameter and persistent buffer by qualified name, in PyTorch's order
+        (a module's own parameters, then its buffers, then each child's entries)."""
+        out = OrderedDict()
+        for mod_name, module in self.named_modules():
+            prefix = f"{mod_name}." if mod_name else ""
+            for name, p in module._parameters.items():
+                if p is not None:
+                    out[prefix + name] = p.detach()
+            for name, b in module._buffers.items():
+                if b is not None and name not in module._non_persistent:
+                    out[prefix + name] = b.detach()
+        return out
+
+    def load_state_dict(self, state_dict, strict: bool = True) -> IncompatibleKeys:
+        """Copy values (Tensors or NumPy arrays) into this module's parameters and buffers.
+
+        Raises:
+            RuntimeError: with ``strict``, listing every missing and unexpected key; and
+                always for an entry whose shape differs, naming the key and both shapes.
+        """
+        own = self.state_dict()
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        mismatched = []
+        for key, target in own.items():
+            if key in state_dict:
+                value = state_dict[key]
+                value = value.data if isinstance(value, Tensor) else value
+                if tuple(np.shape(value)) != target.shape:
+                    mismatched.append(f"{key}: checkpoint {tuple(np.shape(value))}, model {target.shape}")
+        problems = []
+        if mismatched:
+            problems.append("size mismatch for " + "; ".join(mismatched))
+        if strict and missing:
+            problems.append("missing keys: " + ", ".join(missing))
+        if strict and unexpected:
+            problems.append("unexpected keys: " + ", ".join(unexpected))
+        if problems:
+            raise RuntimeError(f"load_state_dict: {type(self).__name__} cannot load this state dict. "
+                               + ". ".join(problems) + ".")
+        for key, target in own.items():
+            if key in state_dict:
+                value = state_dict[key]
+                value = value.data if isinstance(value, Tensor) else value
+                target.data[...] = backend.to_device(value, target.device)
+        return IncompatibleKeys(missing, unexpected)
+
+    # ----- repr -------------------------------------------------------------------------------
+    def extra_repr(self) -> str:
+        """The layer's settings, shown inside its parentheses by ``repr``."""
+        return ""
+
+    def __repr__(self) -> str:
+        lines = [f"({name}): " + repr(m).replace("\n", "\n  ") for name, m in self._modules.items()]
+        extra = self.extra_repr()
+        if not lines:
+            return f"{type(self).__name__}({extra})"
+        body = "\n  ".join(([extra] if extra else []) + lines)
+        return f"{type(self).__name__}(\n  {body}\n)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import backend, random
-from . import ops
+from . import ops, shape_ops
 from .tensor import Tensor, float32
 
 
@@ -20,20 +20,30 @@ def _new(array, requires_grad, device):
     return Tensor(array, requires_grad=requires_grad)
 
 
-def zeros(*size, dtype=float32, requires_grad=False, device=None) -> Tensor:
-    return _new(np.zeros(_shape(size), dtype=dtype), requires_grad, device)
+def _float(dtype):
+    """PyTorch's default dtype (float32) when none is given; note ``dtype or x`` would be wrong,
+    since a NumPy dtype without fields is falsy."""
+    return float32 if dtype is None else dtype
 
 
-def ones(*size, dtype=float32, requires_grad=False, device=None) -> Tensor:
-    return _new(np.ones(_shape(size), dtype=dtype), requires_grad, device)
+def zeros(*size, dtype=None, requires_grad=False, device=None) -> Tensor:
+    return _new(np.zeros(_shape(size), dtype=_float(dtype)), requires_grad, device)
 
 
-def full(size, fill_value, dtype=float32, requires_grad=False, device=None) -> Tensor:
+def ones(*size, dtype=None, requires_grad=False, device=None) -> Tensor:
+    return _new(np.ones(_shape(size), dtype=_float(dtype)), requires_grad, device)
+
+
+def full(size, fill_value, dtype=None, requires_grad=False, device=None) -> Tensor:
+    """A tensor of ``fill_value``; its dtype follows the value (float32, int64 or bool) unless given."""
+    if dtype is None:
+        dtype = np.asarray(fill_value).dtype
+        dtype = float32 if dtype.kind == "f" else dtype
     return _new(np.full(_shape((size,)), fill_value, dtype=dtype), requires_grad, device)
 
 
-def empty(*size, dtype=float32, requires_grad=False, device=None) -> Tensor:
-    return _new(np.empty(_shape(size), dtype=dtype), requires_grad, device)
+def empty(*size, dtype=None, requires_grad=False, device=None) -> Tensor:
+    return _new(np.empty(_shape(size), dtype=_float(dtype)), requires_grad, device)
 
 
 def zeros_like(t: Tensor, dtype=None, requires_grad=False) -> Tensor:
@@ -53,18 +63,22 @@ def arange(start, end=None, step=1, dtype=None, device=None) -> Tensor:
     return _new(values.astype(dtype) if dtype is not None else values, False, device)
 
 
-def randn(*size, dtype=float32, requires_grad=False, generator=None, device=None) -> Tensor:
+def randn(*size, dtype=None, requires_grad=False, generator=None, device=None) -> Tensor:
     """Standard normal samples from barenet's seeded generator (``barenet.manual_seed``)."""
     rng = generator or random.default_generator()
-    return _new(rng.standard_normal(_shape(size)).astype(dtype), requires_grad, device)
+    return _new(rng.standard_normal(_shape(size)).astype(_float(dtype)), requires_grad, device)
 
 
-def rand(*size, dtype=float32, requires_grad=False, generator=None, device=None) -> Tensor:
+def rand(*size, dtype=None, requires_grad=False, generator=None, device=None) -> Tensor:
+    """Uniform samples in [0, 1) from barenet's seeded generator."""
     rng = generator or random.default_generator()
-    return _new(rng.random(_shape(size)).astype(dtype), requires_grad, device)
+    return _new(rng.random(_shape(size)).astype(_float(dtype)), requires_grad, device)
 
 
-def randint(low, high, size, generator=None, device=None) -> Tensor:
+def randint(low, high=None, size=None, generator=None, device=None) -> Tensor:
+    """Integers in ``[low, high)`` (int64); ``randint(high, size)`` draws from ``[0, high)``, as in PyTorch."""
+    if size is None:
+        low, high, size = 0, low, high
     rng = generator or random.default_generator()
     return _new(rng.integers(low, high, size=_shape((size,))), False, device)
 
@@ -82,24 +96,36 @@ def _tensors(name, tensors):
 
 
 def cat(tensors, dim: int = 0) -> Tensor:
-    """Concatenate along an existing dimension (PyTorch's ``torch.cat``)."""
+    """Concatenate along an existing dimension (PyTorch's ``torch.cat``).
+
+    Raises:
+        ValueError: empty input, 0-d tensors, or shapes that differ outside ``dim``.
+        IndexError: ``dim`` out of range.
+    """
     tensors = _tensors("cat", tensors)
     ref = tensors[0].shape
-    for t in tensors[1:]:
-        if t.ndim != len(ref) or any(a != b for i, (a, b) in enumerate(zip(ref, t.shape)) if i != dim % len(ref)):
-            raise ValueError(
-                f"cat: tensors must match in every dimension but dim={dim}. "
-                f"Received: shapes {[x.shape for x in tensors]}."
-            )
-    return ops.Cat(dim % len(ref))(*tensors)
+    if not ref:
+        raise ValueError("cat: zero-dimensional tensors cannot be concatenated; use stack.")
+    d = ops.check_dim("cat", dim, len(ref))
+    if any(t.ndim != len(ref) or t.shape[:d] + t.shape[d + 1:] != ref[:d] + ref[d + 1:] for t in tensors):
+        raise ValueError(
+            f"cat: tensors must match in every dimension but dim={dim}. "
+            f"Received: shapes {[x.shape for x in tensors]}."
+        )
+    return shape_ops.Cat(d)(*tensors)
 
 
 def stack(tensors, dim: int = 0) -> Tensor:
-    """Join equally shaped tensors along a new dimension."""
+    """Join equally shaped tensors along a new dimension.
+
+    Raises:
+        ValueError: empty input or unequal shapes.
+        IndexError: ``dim`` out of range.
+    """
     tensors = _tensors("stack", tensors)
     if len({t.shape for t in tensors}) != 1:
         raise ValueError(f"stack: tensors must have equal shapes. Received: {[t.shape for t in tensors]}.")
-    return ops.Stack(dim % (tensors[0].ndim + 1))(*tensors)
+    return shape_ops.Stack(ops.check_dim("stack", dim, tensors[0].ndim + 1))(*tensors)
 
 
 def where(condition, input, other) -> Tensor:

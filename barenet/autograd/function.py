@@ -22,7 +22,11 @@ tells which inputs will want a gradient, so an op can skip saving what no one wi
 """
 from __future__ import annotations
 
-from .grad_mode import is_grad_enabled
+from .grad_mode import _state, no_grad
+
+# ``tensor.py`` binds the Tensor class here once it exists (the two modules need each other);
+# a module global is much cheaper per op than an import inside ``__call__``.
+Tensor = None
 
 
 class Function:
@@ -32,24 +36,24 @@ class Function:
     needs_input_grad = ()
 
     def __call__(self, *inputs):
-        from .tensor import Tensor
-
+        # One plain loop (no comprehensions, no helper calls): this runs once per op.
+        tensor_cls = Tensor
         arrays = []
-        needs = []
+        record = False
         for x in inputs:
-            if isinstance(x, Tensor):
+            if isinstance(x, tensor_cls):
                 arrays.append(x.data)
-                needs.append(x.requires_grad)
+                if x.requires_grad:
+                    record = True
             else:
                 arrays.append(x)
-                needs.append(False)
-        record = is_grad_enabled() and any(needs)
-        self.needs_input_grad = tuple(needs) if record else (False,) * len(inputs)
-        out = self.forward(*arrays)
-        if not record:
-            return Tensor._wrap(out)
-        self.inputs = inputs
-        return Tensor._wrap(out, ctx=self)
+        if record and _state.enabled:
+            self.needs_input_grad = tuple([isinstance(x, tensor_cls) and x.requires_grad for x in inputs])
+            out = self.forward(*arrays)
+            self.inputs = inputs
+            return tensor_cls._wrap(out, self)
+        self.needs_input_grad = (False,) * len(inputs)
+        return tensor_cls._wrap(self.forward(*arrays))
 
     def forward(self, *arrays):
         raise NotImplementedError(f"{type(self).__name__}.forward")
@@ -61,8 +65,8 @@ class Function:
         return f"<{type(self).__name__}Backward>"
 
 
-def _topological_order(root):
-    """Tensors that need a gradient, each after every tensor computed from it (iterative DFS).
+def _topological_order(root) -> list:
+    """Tensors that need a gradient, each before every tensor it was computed from (iterative DFS).
 
     No recursion, so graphs thousands of layers deep (ResNet-1202) are fine.
     """
@@ -87,45 +91,71 @@ def _topological_order(root):
             for x in ctx.inputs:
                 if getattr(x, "requires_grad", False) and id(x) not in seen:
                     stack.append((x, False))
-    order.reverse()
-    return order
+    return order  # post-order: root last, so ``order.pop()`` walks from the root down
+
+
+def _run_hooks(t, g):
+    for hook in tuple(t._hooks):
+        out = hook(Tensor._wrap(g))
+        if out is not None:
+            g = out.data if isinstance(out, Tensor) else out
+            if g.shape != t.data.shape:
+                raise RuntimeError(f"hook: returned a gradient of shape {g.shape} for a tensor of "
+                                   f"shape {t.data.shape}.")
+    return g
+
+
+def _store_grad(t, g) -> None:
+    """Accumulate into ``t.grad``: a fresh array in ``t``'s dtype, so ``.grad`` never aliases a
+    gradient handed to another tensor (``a + b`` gives both the same array) or the caller's."""
+    dtype = t.data.dtype
+    if t.grad is None:
+        t.grad = Tensor._wrap(g.astype(dtype))  # astype copies
+    else:
+        t.grad = Tensor._wrap((t.grad.data + g).astype(dtype, copy=False))
 
 
 def run_backward(root, gradient, retain_graph: bool = False) -> None:
     """Propagate ``gradient`` (an array shaped like ``root``) to every leaf that requires grad.
 
-    Leaf gradients accumulate into ``.grad`` (out of place, so aliased arrays are never
-    modified); non-leaf tensors keep theirs only after ``retain_grad()``.
+    Leaf gradients accumulate into ``.grad``; non-leaf tensors keep theirs only after
+    ``retain_grad()``. Hooks run with graph recording off, as in PyTorch.
     """
-    from .tensor import Tensor
-
+    order = _topological_order(root)
     grads = {id(root): gradient}
-    for t in _topological_order(root):
-        g = grads.pop(id(t), None)
-        if g is None:
-            continue
-        for hook in t._hooks or ():
-            out = hook(Tensor._wrap(g))
-            if out is not None:
-                g = out.data if isinstance(out, Tensor) else out
-        ctx = t._ctx
-        if ctx is None or t._retains_grad:
-            t.grad = Tensor._wrap(g) if t.grad is None else Tensor._wrap(t.grad.data + g)
-        if ctx is None:
-            continue
-        input_grads = ctx.backward(g)
-        if not isinstance(input_grads, tuple):
-            input_grads = (input_grads,)
-        for x, needs, gx in zip(ctx.inputs, ctx.needs_input_grad, input_grads):
-            if not needs or gx is None:
+    with no_grad():
+        while order:
+            t = order.pop()  # dropping each reference as we go frees activations early
+            g = grads.pop(id(t), None)
+            if g is None:
                 continue
-            if gx.shape != x.data.shape:
-                raise RuntimeError(
-                    f"{ctx!r}: backward returned a gradient of shape {gx.shape} for an input "
-                    f"of shape {x.data.shape}."
-                )
-            prev = grads.get(id(x))
-            grads[id(x)] = gx if prev is None else prev + gx
-        if not retain_graph:
-            vars(ctx).clear()  # drop the saved arrays now, not when the graph is collected
-            ctx.inputs = None  # a second backward through it raises a clear error
+            if t._hooks:
+                g = _run_hooks(t, g)
+            ctx = t._ctx
+            if ctx is None or t._retains_grad:
+                _store_grad(t, g)
+            if ctx is not None:
+                _backward_node(ctx, g, grads, retain_graph)
+
+
+def _backward_node(ctx, g, grads: dict, retain_graph: bool) -> None:
+    """Run one op's backward and add its input gradients into ``grads`` (out of place)."""
+    input_grads = ctx.backward(g)
+    if not isinstance(input_grads, tuple):
+        input_grads = (input_grads,)
+    if len(input_grads) != len(ctx.inputs) and True in ctx.needs_input_grad[len(input_grads):]:
+        raise RuntimeError(f"{ctx!r}: backward returned {len(input_grads)} gradients for "
+                           f"{len(ctx.inputs)} inputs; return one per input (None where none).")
+    for x, needs, gx in zip(ctx.inputs, ctx.needs_input_grad, input_grads):
+        if not needs or gx is None:
+            continue
+        if gx.shape != x.data.shape:
+            raise RuntimeError(
+                f"{ctx!r}: backward returned a gradient of shape {gx.shape} for an input "
+                f"of shape {x.data.shape}."
+            )
+        prev = grads.get(id(x))
+        grads[id(x)] = gx if prev is None else prev + gx
+    if not retain_graph:
+        vars(ctx).clear()  # drop the saved arrays now, not when the graph is collected
+        ctx.inputs = None  # a second backward through it raises a clear error

@@ -4,21 +4,31 @@ from __future__ import annotations
 import functools
 import threading
 
-_state = threading.local()
+
+class _State(threading.local):
+    enabled = True  # a class default: each thread starts with recording on, as in PyTorch
+
+
+_state = _State()
 
 
 def is_grad_enabled() -> bool:
     """True unless inside ``no_grad()`` (per thread, as in PyTorch)."""
-    return getattr(_state, "enabled", True)
+    return _state.enabled
 
 
 class _GradMode:
-    """A context manager and decorator that sets graph recording to ``self.mode``."""
+    """A context manager and decorator (with or without parentheses) that sets recording to ``mode``."""
 
     mode = True
 
+    def __new__(cls, *args, **kwargs):
+        if cls is not set_grad_enabled and len(args) == 1 and callable(args[0]) and not kwargs:
+            return cls()(args[0])  # bare ``@no_grad``
+        return super().__new__(cls)
+
     def __enter__(self):
-        self.prev = is_grad_enabled()
+        self.prev = _state.enabled
         _state.enabled = self.mode
         return self
 
@@ -31,16 +41,18 @@ class _GradMode:
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            guard = _GradMode()
-            guard.mode = mode
-            with guard:
+            prev = _state.enabled
+            _state.enabled = mode
+            try:
                 return fn(*args, **kwargs)
+            finally:
+                _state.enabled = prev
 
         return wrapper
 
 
 class no_grad(_GradMode):
-    """Stop graph recording (inference, optimizer steps).
+    """Stop graph recording (inference, optimizer steps); a context manager or a decorator.
 
     Example:
         >>> import barenet
@@ -61,12 +73,24 @@ class enable_grad(_GradMode):
 
 
 class set_grad_enabled(_GradMode):
-    """Set graph recording on or off; as a plain call it takes effect at once (PyTorch semantics)."""
+    """Set graph recording on or off; as a plain call it takes effect at once (PyTorch semantics).
+
+    Example:
+        >>> import barenet
+        >>> with barenet.set_grad_enabled(False):
+        ...     barenet.is_grad_enabled()
+        False
+    """
 
     def __init__(self, mode: bool):
         self.mode = bool(mode)
-        self.prev = is_grad_enabled()
+        self.prev = _state.enabled
         _state.enabled = self.mode
 
     def __enter__(self):
-        return self  # the state was already set by __init__; __exit__ restores self.prev
+        _state.enabled = self.mode  # ``prev`` was taken by __init__, before it changed the state
+        return self
+
+    def __call__(self, fn):
+        _state.enabled = self.prev  # decorating must not change the mode of the caller
+        return super().__call__(fn)

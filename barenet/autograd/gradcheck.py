@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import backend
 from .grad_mode import no_grad
 from .tensor import Tensor
 
@@ -19,6 +20,20 @@ def _outputs(out):
 def _scalar_objective(fn, inputs, weights):
     """L = sum_k <out_k, w_k>: a random projection, so every output element is checked."""
     return sum(float((o.data * w).sum()) for o, w in zip(_outputs(fn(*inputs)), weights))
+
+
+def _numeric_grad(fn, inputs, weights, t, eps: float) -> np.ndarray:
+    """(L(x + eps e_i) - L(x - eps e_i)) / (2 eps) for every element i of ``t`` (any memory layout)."""
+    numeric = np.zeros(t.shape)
+    for i in np.ndindex(*t.shape):
+        orig = t.data[i].item()
+        t.data[i] = orig + eps
+        plus = _scalar_objective(fn, inputs, weights)
+        t.data[i] = orig - eps
+        minus = _scalar_objective(fn, inputs, weights)
+        t.data[i] = orig
+        numeric[i] = (plus - minus) / (2 * eps)
+    return numeric
 
 
 def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
@@ -54,33 +69,29 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
         t.grad = None
     rng = np.random.default_rng(seed)
     outs = _outputs(fn(*inputs))
-    weights = [rng.standard_normal(o.shape) for o in outs]
-    total = sum(((o * Tensor(w)).sum() for o, w in zip(outs, weights) if o.requires_grad), Tensor(0.0, dtype=np.float64))
-    if total.requires_grad:
+    weights = [backend.to_device(rng.standard_normal(o.shape), o.device) for o in outs]
+    total = sum(((o * Tensor._wrap(w)).sum() for o, w in zip(outs, weights) if o.requires_grad), 0.0)
+    if isinstance(total, Tensor):  # some output depends on a checked input
         total.backward()
     with no_grad():
         for k, t in enumerate(checked):
             analytic = np.zeros(t.shape) if t.grad is None else np.asarray(t.grad.numpy(), dtype=np.float64)
-            numeric = np.zeros(t.shape)
-            flat = t.data.reshape(-1)  # a view: perturbing it perturbs the input
-            for i in range(flat.size):
-                orig = flat[i].item()
-                flat[i] = orig + eps
-                plus = _scalar_objective(fn, inputs, weights)
-                flat[i] = orig - eps
-                minus = _scalar_objective(fn, inputs, weights)
-                flat[i] = orig
-                numeric.reshape(-1)[i] = (plus - minus) / (2 * eps)
+            numeric = _numeric_grad(fn, inputs, weights, t, eps)
             bad = np.abs(analytic - numeric) > atol + rtol * np.abs(numeric)
             if bad.any():
                 if not raise_exception:
                     return False
-                i = np.unravel_index(np.argmax(np.abs(analytic - numeric) * bad), t.shape)
-                raise GradcheckError(
-                    f"gradcheck: gradient of input {k} (shape {t.shape}) differs at {bad.sum()} of "
-                    f"{bad.size} elements; worst at index {tuple(int(j) for j in i)}: "
-                    f"analytic={analytic[i]:.8g}, numeric={numeric[i]:.8g}.\n"
-                    f"analytic:\n{np.array2string(analytic, precision=5)}\n"
-                    f"numeric:\n{np.array2string(numeric, precision=5)}"
-                )
+                raise _mismatch(k, analytic, numeric, bad)
     return True
+
+
+def _mismatch(k: int, analytic: np.ndarray, numeric: np.ndarray, bad: np.ndarray) -> GradcheckError:
+    """The error for input ``k``: where it is worst, then both gradients in full."""
+    i = np.unravel_index(np.argmax(np.abs(analytic - numeric) * bad), analytic.shape)
+    return GradcheckError(
+        f"gradcheck: gradient of input {k} (shape {analytic.shape}) differs at {bad.sum()} of "
+        f"{bad.size} elements; worst at index {tuple(int(j) for j in i)}: "
+        f"analytic={analytic[i]:.8g}, numeric={numeric[i]:.8g}.\n"
+        f"analytic:\n{np.array2string(analytic, precision=5)}\n"
+        f"numeric:\n{np.array2string(numeric, precision=5)}"
+    )

@@ -1,4 +1,4 @@
-"""The tensor algebra: arithmetic, reductions, reshaping and indexing, each a ``Function``.
+"""The tensor algebra: arithmetic, elementwise functions and reductions, each a ``Function``.
 
 Binary ops broadcast like NumPy; their backward sums the gradient back over the broadcast
 dimensions (``unbroadcast``), so each operand receives a gradient of its own shape.
@@ -9,6 +9,8 @@ import numpy as np
 
 from .. import backend
 from .function import Function
+
+_F64 = np.dtype(np.float64)
 
 
 def unbroadcast(g, shape: tuple):
@@ -22,51 +24,71 @@ def unbroadcast(g, shape: tuple):
     return g.sum(axis=axes, keepdims=True).reshape(shape)
 
 
+def torch_promote(y, a, b):
+    """Give ``y = a (op) b`` PyTorch's result dtype where NumPy's differs.
+
+    NumPy makes float64 from an int tensor with a Python float, from int / int, and from a
+    float32 tensor with a 0-d float64 one; PyTorch keeps its default float32 in all three (a
+    0-d tensor or a Python number never promotes a dimensioned tensor of the same kind).
+    Only float64 results need a look, so the float32 hot path pays one comparison.
+    """
+    if y.dtype is not _F64:
+        return y
+    arrays = [x for x in (a, b) if hasattr(x, "dtype")]
+    dimensioned = [x for x in arrays if x.ndim and x.dtype.kind == "f"]
+    if any(x.dtype == _F64 for x in dimensioned or arrays):
+        return y
+    return y.astype(np.float32)
+
+
 # ----- elementwise arithmetic -----------------------------------------------------------
+# The binary ops keep references to their operands (not copies: the graph holds the input
+# tensors anyway) and read shapes in backward, only of operands that need a gradient (always
+# arrays): np.shape on a Python number in every forward would cost a microsecond.
 class Add(Function):
     def forward(self, a, b):
-        self.shapes = (np.shape(a), np.shape(b))
-        return a + b
+        self.a, self.b = a, b
+        return torch_promote(a + b, a, b)
 
     def backward(self, gy):
         na, nb = self.needs_input_grad
-        return (unbroadcast(gy, self.shapes[0]) if na else None,
-                unbroadcast(gy, self.shapes[1]) if nb else None)
+        return (unbroadcast(gy, self.a.shape) if na else None,
+                unbroadcast(gy, self.b.shape) if nb else None)
 
 
 class Sub(Function):
     def forward(self, a, b):
-        self.shapes = (np.shape(a), np.shape(b))
-        return a - b
+        self.a, self.b = a, b
+        return torch_promote(a - b, a, b)
 
     def backward(self, gy):
         na, nb = self.needs_input_grad
-        return (unbroadcast(gy, self.shapes[0]) if na else None,
-                unbroadcast(-gy, self.shapes[1]) if nb else None)
+        return (unbroadcast(gy, self.a.shape) if na else None,
+                unbroadcast(-gy, self.b.shape) if nb else None)
 
 
 class Mul(Function):
     def forward(self, a, b):
         self.a, self.b = a, b
-        return a * b
+        return torch_promote(a * b, a, b)
 
     def backward(self, gy):
         na, nb = self.needs_input_grad
         a, b = self.a, self.b
-        return (unbroadcast(gy * b, np.shape(a)) if na else None,
-                unbroadcast(gy * a, np.shape(b)) if nb else None)
+        return (unbroadcast(gy * b, a.shape) if na else None,
+                unbroadcast(gy * a, b.shape) if nb else None)
 
 
 class Div(Function):
     def forward(self, a, b):
         self.a, self.b = a, b
-        return a / b
+        return torch_promote(a / b, a, b)
 
     def backward(self, gy):
         na, nb = self.needs_input_grad
         a, b = self.a, self.b
-        ga = unbroadcast(gy / b, np.shape(a)) if na else None
-        gb = unbroadcast(-gy * a / (b * b), np.shape(b)) if nb else None  # d(a/b)/db = -a/b^2
+        ga = unbroadcast(gy / b, a.shape) if na else None
+        gb = unbroadcast(-gy * a / (b * b), b.shape) if nb else None  # d(a/b)/db = -a/b^2
         return ga, gb
 
 
@@ -79,17 +101,40 @@ class Neg(Function):
 
 
 class Pow(Function):
-    """``x ** p`` for a constant exponent ``p``: dy/dx = p x^(p-1)."""
+    """``x ** p`` for a constant exponent ``p``: dy/dx = p x^(p-1) (0 for p = 0, as in PyTorch)."""
 
     def __init__(self, exponent: float):
-        self.p = exponent
+        self.p = exponent.item() if isinstance(exponent, np.generic) else exponent
 
     def forward(self, x):
         self.x = x
-        return x ** self.p
+        return torch_promote(x ** self.p, x, self.p)
 
     def backward(self, gy):
+        if self.p == 0:
+            return backend.get_array_module(gy).zeros_like(gy)
         return gy * self.p * self.x ** (self.p - 1)
+
+
+class Power(Function):
+    """``a ** b`` with a tensor exponent: dy/da = b a^(b-1), dy/db = y log(a)."""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        self.y = torch_promote(a ** b, a, b)
+        return self.y
+
+    def backward(self, gy):
+        na, nb = self.needs_input_grad
+        a, b, y = self.a, self.b, self.y
+        ga = unbroadcast(gy * b * a ** (b - 1), a.shape) if na else None
+        gb = None
+        if nb:
+            xp = backend.get_array_module(gy)
+            # log of a Python-number base in the gradient's dtype, so float32 stays float32
+            log_a = xp.log(a if hasattr(a, "dtype") else xp.asarray(a, dtype=gy.dtype))
+            gb = unbroadcast(gy * y * log_a, b.shape)
+        return ga, gb
 
 
 class Exp(Function):
@@ -155,14 +200,14 @@ class Where(Function):
         self.cond = condition
 
     def forward(self, a, b):
-        self.shapes = (np.shape(a), np.shape(b))
+        self.a, self.b = a, b
         return backend.get_array_module(a, b).where(self.cond, a, b)
 
     def backward(self, gy):
         na, nb = self.needs_input_grad
         zero = gy.dtype.type(0)
-        return (unbroadcast(gy * self.cond, self.shapes[0]) if na else None,
-                unbroadcast(backend.get_array_module(gy).where(self.cond, zero, gy), self.shapes[1])
+        return (unbroadcast(gy * self.cond, self.a.shape) if na else None,
+                unbroadcast(backend.get_array_module(gy).where(self.cond, zero, gy), self.b.shape)
                 if nb else None)
 
 
@@ -181,11 +226,11 @@ class MatMul(Function):
         xp = backend.get_array_module(gy)
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
-        g2 = gy
-        if a.ndim == 1:
-            g2 = xp.expand_dims(g2, -2)
+        g2 = gy  # restore the dims the 1-D promotion dropped, N's first (vector @ vector gives a 0-d gy)
         if b.ndim == 1:
             g2 = xp.expand_dims(g2, -1)
+        if a.ndim == 1:
+            g2 = xp.expand_dims(g2, -2)
         na, nb = self.needs_input_grad
         ga = gb = None
         if na:
@@ -198,14 +243,25 @@ class MatMul(Function):
 
 
 # ----- reductions --------------------------------------------------------------------
-def _axes(dim, ndim):
+def check_dim(name: str, dim: int, ndim: int) -> int:
+    """``dim`` in ``[-ndim, ndim)`` made non-negative, or an IndexError naming the op."""
+    if not -ndim <= dim < ndim:
+        raise IndexError(f"{name}: dim {dim} is out of range; expected a dim in [{-ndim}, {ndim - 1}].")
+    return int(dim) % ndim
+
+
+def reduction_axes(name: str, dim, ndim: int) -> tuple:
+    """Normalise ``dim`` (None, an int or a tuple, negatives allowed) to a tuple of axes.
+
+    A 0-d tensor accepts dim 0 or -1, as in PyTorch, and reduces over no axis.
+    """
     if dim is None:
         return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    for d in dims:
-        if not -ndim <= d < max(ndim, 1):
-            raise IndexError(f"dim {d} is out of range for a tensor with {ndim} dimensions.")
-    return tuple(d % max(ndim, 1) for d in dims)
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    axes = tuple(check_dim(name, d, max(ndim, 1)) for d in dims)
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"{name}: each dim may appear once. Received: dim={dim}.")
+    return axes if ndim else ()
 
 
 class Sum(Function):
@@ -214,7 +270,7 @@ class Sum(Function):
 
     def forward(self, x):
         self.shape = x.shape
-        self.axes = _axes(self.dim, x.ndim)
+        self.axes = reduction_axes(type(self).__name__.lower(), self.dim, x.ndim)
         return x.sum(axis=self.axes, keepdims=self.keepdim)
 
     def backward(self, gy):
@@ -241,7 +297,7 @@ class Amax(Function):
         self.dim, self.keepdim, self.largest = dim, keepdim, largest
 
     def forward(self, x):
-        self.axes = _axes(self.dim, x.ndim)
+        self.axes = reduction_axes("amax" if self.largest else "amin", self.dim, x.ndim)
         y = x.max(axis=self.axes, keepdims=True) if self.largest else x.min(axis=self.axes, keepdims=True)
         self.mask = x == y
         return y if self.keepdim else y.squeeze(self.axes)
@@ -269,123 +325,3 @@ class TakeAlongDim(Function):
         gx = xp.zeros(self.shape, dtype=gy.dtype)
         xp.put_along_axis(gx, self.index, gy, axis=self.dim)
         return gx
-
-
-# ----- shape ----------------------------------------------------------------------------
-class Reshape(Function):
-    def __init__(self, shape):
-        self.shape = shape
-
-    def forward(self, x):
-        self.in_shape = x.shape
-        return x.reshape(self.shape)
-
-    def backward(self, gy):
-        return gy.reshape(self.in_shape)
-
-
-class Permute(Function):
-    def __init__(self, axes):
-        self.axes = axes
-
-    def forward(self, x):
-        return x.transpose(self.axes)
-
-    def backward(self, gy):
-        return gy.transpose(np.argsort(self.axes))
-
-
-class Expand(Function):
-    def __init__(self, shape):
-        self.shape = shape
-
-    def forward(self, x):
-        self.in_shape = x.shape
-        return backend.get_array_module(x).broadcast_to(x, self.shape)
-
-    def backward(self, gy):
-        return unbroadcast(gy, self.in_shape)
-
-
-def _is_basic_index(index) -> bool:
-    items = index if isinstance(index, tuple) else (index,)
-    return all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice)) for i in items)
-
-
-class GetItem(Function):
-    """``x[index]``; backward scatters the gradient back (adding up repeated advanced indices)."""
-
-    def __init__(self, index):
-        self.index = index
-
-    def forward(self, x):
-        self.shape, self.dtype = x.shape, x.dtype
-        return x[self.index]
-
-    def backward(self, gy):
-        xp = backend.get_array_module(gy)
-        gx = xp.zeros(self.shape, dtype=gy.dtype)
-        if _is_basic_index(self.index):
-            gx[self.index] = gy
-        else:
-            xp.add.at(gx, self.index, gy)
-        return gx
-
-
-class Cat(Function):
-    """Concatenate along ``dim``; backward splits the gradient at the same boundaries."""
-
-    def __init__(self, dim=0):
-        self.dim = dim
-
-    def forward(self, *xs):
-        self.bounds = np.cumsum([x.shape[self.dim] for x in xs])[:-1]
-        return backend.get_array_module(*xs).concatenate(xs, axis=self.dim)
-
-    def backward(self, gy):
-        return tuple(backend.get_array_module(gy).split(gy, self.bounds, axis=self.dim))
-
-
-class Stack(Function):
-    def __init__(self, dim=0):
-        self.dim = dim
-
-    def forward(self, *xs):
-        return backend.get_array_module(*xs).stack(xs, axis=self.dim)
-
-    def backward(self, gy):
-        xp = backend.get_array_module(gy)
-        return tuple(xp.take(gy, i, axis=self.dim) for i in range(gy.shape[self.dim]))
-
-
-# ----- type and device ------------------------------------------------------------------
-class Cast(Function):
-    def __init__(self, dtype):
-        self.dtype = dtype
-
-    def forward(self, x):
-        self.in_dtype = x.dtype
-        return x.astype(self.dtype)
-
-    def backward(self, gy):
-        return gy.astype(self.in_dtype)
-
-
-class ToDevice(Function):
-    def __init__(self, device):
-        self.device = device
-
-    def forward(self, x):
-        self.in_device = backend.device_of(x)
-        return backend.to_device(x, self.device)
-
-    def backward(self, gy):
-        return backend.to_device(gy, self.in_device)
-
-
-class Clone(Function):
-    def forward(self, x):
-        return x.copy()
-
-    def backward(self, gy):
-        return gy

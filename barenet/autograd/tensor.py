@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import backend
+from . import function, shape_ops
 from .function import run_backward
 from .tensor_math import TensorMath
 
@@ -70,7 +71,13 @@ class Tensor(TensorMath):
 
     @staticmethod
     def _wrap(array, ctx=None) -> "Tensor":
-        """Wrap an op's output in a plain Tensor without copying or converting (the hot path)."""
+        """Wrap an op's output in a plain Tensor without copying (the hot path).
+
+        NumPy returns scalars (``np.float32``) from 0-d results; they become 0-d arrays so
+        every tensor's ``data`` supports in-place writes and array methods.
+        """
+        if isinstance(array, np.generic):
+            array = np.asarray(array)
         t = object.__new__(Tensor)
         t.data = array
         t.grad = None
@@ -126,7 +133,9 @@ class Tensor(TensorMath):
 
     def __array__(self, dtype=None, copy=None):
         arr = self.numpy()
-        return arr if dtype is None else arr.astype(dtype, copy=False)
+        if dtype is not None:
+            arr = arr.astype(dtype, copy=bool(copy))
+        return arr.copy() if copy and arr is self.data else arr
 
     def item(self):
         if self.data.size != 1:
@@ -149,6 +158,8 @@ class Tensor(TensorMath):
         return bool(self.item())
 
     def __index__(self):
+        if self.data.dtype.kind not in "iub":
+            raise TypeError(f"index: only integer tensors can be used as an index. Received: dtype={self.dtype}.")
         return int(self.item())
 
     def detach(self) -> "Tensor":
@@ -156,9 +167,7 @@ class Tensor(TensorMath):
         return Tensor._wrap(self.data)
 
     def clone(self) -> "Tensor":
-        from . import ops
-
-        return ops.Clone()(self)
+        return shape_ops.Clone()(self)
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         if requires_grad and self.data.dtype.kind not in "fc":
@@ -171,16 +180,29 @@ class Tensor(TensorMath):
         self.requires_grad = bool(requires_grad)
         return self
 
-    def to(self, target) -> "Tensor":
-        """``to("cuda")``/``to("cpu")`` moves the data; ``to(barenet.float64)`` casts it."""
-        if isinstance(target, str):
-            device = backend.check_device(target)
-            if device == self.device:
-                return self
-            from . import ops
+    def to(self, *args, device=None, dtype=None) -> "Tensor":
+        """``to("cuda")``/``to("cpu")`` moves the data; ``to(barenet.float64)`` casts it.
 
-            return ops.ToDevice(device)(self)
-        return self.type(target)
+        Also ``to(device, dtype)``, ``to(device=..., dtype=...)`` and ``to(other_tensor)``
+        (its device and dtype). Returns ``self`` when nothing changes.
+
+        Raises:
+            ValueError: an unknown device name.
+            RuntimeError: ``"cuda"`` without CuPy and a GPU.
+        """
+        for arg in args:
+            if isinstance(arg, Tensor):
+                device, dtype = arg.device, arg.dtype
+            elif isinstance(arg, str):
+                device = arg
+            else:
+                dtype = arg
+        out = self
+        if device is not None:
+            device = backend.check_device(device)
+            if device != self.device:
+                out = shape_ops.ToDevice(device)(out)
+        return out if dtype is None else out.type(dtype)
 
     def cpu(self) -> "Tensor":
         return self.to("cpu")
@@ -189,12 +211,13 @@ class Tensor(TensorMath):
         return self.to("cuda")
 
     def type(self, dtype) -> "Tensor":
+        """Cast to ``dtype``; a cast to an integer or bool dtype leaves the graph, as in PyTorch."""
         dtype = np.dtype(dtype)
         if dtype == self.dtype:
             return self
-        from . import ops
-
-        return ops.Cast(dtype)(self)
+        if dtype.kind not in "fc":
+            return Tensor._wrap(self.data.astype(dtype))
+        return shape_ops.Cast(dtype)(self)
 
     def float(self) -> "Tensor":
         return self.type(float32)
@@ -206,13 +229,22 @@ class Tensor(TensorMath):
         return self.type(int64)
 
     # ----- autograd ---------------------------------------------------------------
-    def backward(self, gradient=None, retain_graph: bool = False) -> None:
+    def backward(self, gradient=None, retain_graph: bool = False, create_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad.
 
         Args:
             gradient: d(loss)/d(self), shaped like ``self``; may be omitted for a scalar.
             retain_graph: keep the graph so ``backward`` can be called through it again.
+            create_graph: unsupported (barenet computes first derivatives only); must be False.
+
+        Raises:
+            RuntimeError: no graph to go through, a non-scalar without ``gradient``, a graph
+                already freed by an earlier backward, or ``create_graph=True``.
+            ValueError: ``gradient`` has another shape.
         """
+        if create_graph:
+            raise RuntimeError("backward: create_graph=True needs higher-order gradients, which barenet "
+                               "does not compute (backward works on raw arrays; see docs/design.md).")
         if not self.requires_grad:
             raise RuntimeError(
                 "backward: this tensor does not require grad and has no grad_fn; make an input "
@@ -237,6 +269,8 @@ class Tensor(TensorMath):
 
     def retain_grad(self) -> None:
         """Keep the gradient of this non-leaf tensor in ``.grad`` after ``backward``."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: can't retain the gradient of a tensor that doesn't require grad.")
         self._retains_grad = True
 
     def register_hook(self, hook):
@@ -275,6 +309,9 @@ class _HookHandle:
     def remove(self) -> None:
         if self.hook in self.hooks:
             self.hooks.remove(self.hook)
+
+
+function.Tensor = Tensor
 
 
 def tensor(data, requires_grad: bool = False, dtype=None, device=None) -> Tensor:

@@ -10,7 +10,8 @@ from collections import namedtuple
 import numpy as np
 
 from .. import backend
-from . import ops
+from . import ops, shape_ops
+from .grad_mode import is_grad_enabled
 
 min_max = namedtuple("min_max", ["values", "indices"])
 
@@ -61,15 +62,16 @@ class TensorMath:
         return self
 
     def __pow__(self, exponent):
+        if isinstance(exponent, TensorMath):
+            return ops.Power()(self, exponent)
         if not isinstance(exponent, (int, float, np.number)):
-            raise TypeError(
-                f"pow: the exponent must be a number. Received: {type(exponent).__name__}; "
-                "for a tensor exponent use exp(b * log(a))."
-            )
+            raise TypeError(f"pow: the exponent must be a number or a tensor. Received: {type(exponent).__name__}.")
         return ops.Pow(exponent)(self)
 
     def __rpow__(self, base):
-        return (self * float(np.log(base))).exp()
+        return ops.Power()(_operand(base), self)
+
+    pow = __pow__
 
     def __matmul__(self, other):
         return ops.MatMul()(self, other)
@@ -78,27 +80,23 @@ class TensorMath:
         return ops.MatMul()(other, self)
 
     # ----- comparisons (no gradient) -----------------------------------------------------
-    def _compare(self, other, op):
-        other = other.data if isinstance(other, TensorMath) else other
-        return self._wrap(op(self.data, other))
-
     def __eq__(self, other):
-        return self._compare(other, np.equal)
+        return self._wrap(self.data == _raw(other))
 
     def __ne__(self, other):
-        return self._compare(other, np.not_equal)
+        return self._wrap(self.data != _raw(other))
 
     def __lt__(self, other):
-        return self._compare(other, np.less)
+        return self._wrap(self.data < _raw(other))
 
     def __le__(self, other):
-        return self._compare(other, np.less_equal)
+        return self._wrap(self.data <= _raw(other))
 
     def __gt__(self, other):
-        return self._compare(other, np.greater)
+        return self._wrap(self.data > _raw(other))
 
     def __ge__(self, other):
-        return self._compare(other, np.greater_equal)
+        return self._wrap(self.data >= _raw(other))
 
     __hash__ = object.__hash__
 
@@ -130,9 +128,12 @@ class TensorMath:
         return ops.Mean(dim, keepdim)(self)
 
     def var(self, dim=None, keepdim: bool = False, unbiased: bool = True):
+        """Variance over ``dim``; divides by n - 1 when ``unbiased`` (NaN for n = 1, as in PyTorch)."""
         centred = self - self.mean(dim, keepdim=True)
-        n = self.numel() // max(centred.sum(dim, keepdim=keepdim).numel(), 1)
-        return (centred * centred).sum(dim, keepdim=keepdim) / max(n - int(unbiased), 1)
+        n = int(np.prod([self.shape[d] for d in ops.reduction_axes("var", dim, self.ndim)]))
+        denominator = n - int(unbiased)
+        squares = (centred * centred).sum(dim, keepdim=keepdim)
+        return squares / denominator if denominator > 0 else squares * float("nan")
 
     def std(self, dim=None, keepdim: bool = False, unbiased: bool = True):
         return self.var(dim, keepdim, unbiased).sqrt()
@@ -140,8 +141,9 @@ class TensorMath:
     def _extreme(self, dim, keepdim, largest):
         if dim is None:
             return ops.Amax(None, False, largest)(self)
+        dim = ops.check_dim("max" if largest else "min", dim, self.ndim)
         xp = backend.get_array_module(self.data)
-        arg = xp.argmax if largest else xp.argmin
+        arg = xp.argmax if largest else xp.argmin  # the first of tied extremes, as PyTorch on CPU
         index = xp.expand_dims(arg(self.data, axis=dim), dim)
         values = ops.TakeAlongDim(index, dim)(self)
         if not keepdim:
@@ -171,7 +173,7 @@ class TensorMath:
 
     # ----- shape -----------------------------------------------------------------------
     def reshape(self, *shape):
-        return ops.Reshape(_shape_args(shape))(self)
+        return shape_ops.Reshape(_shape_args(shape))(self)
 
     view = reshape
 
@@ -185,12 +187,12 @@ class TensorMath:
         dims = _shape_args(dims)
         if sorted(d % self.ndim for d in dims) != list(range(self.ndim)):
             raise ValueError(f"permute: dims must be a permutation of 0..{self.ndim - 1}. Received: dims={dims}.")
-        return ops.Permute(tuple(d % self.ndim for d in dims))(self)
+        return shape_ops.Permute(tuple(d % self.ndim for d in dims))(self)
 
     def transpose(self, dim0: int, dim1: int):
         axes = list(range(self.ndim))
         axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
-        return ops.Permute(tuple(axes))(self)
+        return shape_ops.Permute(tuple(axes))(self)
 
     def t(self):
         if self.ndim > 2:
@@ -199,40 +201,62 @@ class TensorMath:
 
     @property
     def T(self):
-        return ops.Permute(tuple(reversed(range(self.ndim))))(self)
+        return shape_ops.Permute(tuple(reversed(range(self.ndim))))(self)
 
     def unsqueeze(self, dim: int):
-        dim = dim % (self.ndim + 1)
+        dim = ops.check_dim("unsqueeze", dim, self.ndim + 1)
         return self.reshape(self.shape[:dim] + (1,) + self.shape[dim:])
 
     def squeeze(self, dim: int | None = None):
         if dim is None:
             return self.reshape(tuple(n for n in self.shape if n != 1))
-        dim = dim % max(self.ndim, 1)
+        if self.ndim == 0:
+            ops.check_dim("squeeze", dim, 1)
+            return self
+        dim = ops.check_dim("squeeze", dim, self.ndim)
         if self.shape[dim] != 1:
             return self
         return self.reshape(self.shape[:dim] + self.shape[dim + 1:])
 
     def expand(self, *sizes):
+        """Broadcast to ``sizes`` without copying; -1 keeps a dimension's size.
+
+        Raises:
+            ValueError: a size is incompatible with the tensor's shape.
+        """
         sizes = _shape_args(sizes)
         lead = len(sizes) - self.ndim
-        shape = tuple(self.shape[i - lead] if n == -1 else n for i, n in enumerate(sizes))
-        return ops.Expand(shape)(self)
+        shape = tuple(self.shape[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(sizes))
+        if lead < 0 or any(n < 0 for n in shape) or any(
+                old not in (1, new) for old, new in zip(self.shape, shape[lead:])):
+            raise ValueError(f"expand: cannot expand a tensor of shape {self.shape} to {sizes}; "
+                             "only size-1 dimensions can grow, and new ones go in front.")
+        return shape_ops.Expand(shape)(self)
+
+    def expand_as(self, other):
+        return self.expand(other.shape)
+
+    def reshape_as(self, other):
+        return self.reshape(other.shape)
+
+    view_as = reshape_as
 
     def contiguous(self):
         return self
 
     # ----- indexing --------------------------------------------------------------------
     def __getitem__(self, index):
-        return ops.GetItem(_raw_index(index))(self)
+        return shape_ops.GetItem(_raw_index(index))(self)
 
     def __setitem__(self, index, value):
-        if self.requires_grad:
+        """In-place assignment, without a graph: allowed on tensors that don't require grad, and on
+        leaves under ``no_grad()`` (initialisation), as in PyTorch."""
+        if self.requires_grad and (self._ctx is not None or is_grad_enabled()):
             raise RuntimeError(
                 "setitem: in-place assignment to a tensor that requires grad would corrupt its "
-                "gradient; assign to t.data or use a new tensor."
+                "gradient; assign under barenet.no_grad() (leaves only) or build a new tensor."
             )
-        self.data[_raw_index(index)] = value.data if isinstance(value, TensorMath) else value
+        self.data[_raw_index(index)] = _raw(value)
 
     # ----- in-place helpers for init and optimizers (no graph) -------------------------------
     def fill_(self, value):
@@ -240,11 +264,15 @@ class TensorMath:
         return self
 
     def copy_(self, src):
-        self.data[...] = src.data if isinstance(src, TensorMath) else src
+        self.data[...] = backend.to_device(_raw(src), self.device)
         return self
+
+
+def _raw(x):
+    return x.data if isinstance(x, TensorMath) else x
 
 
 def _raw_index(index):
     if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, TensorMath) else i for i in index)
-    return index.data if isinstance(index, TensorMath) else index
+        return tuple(_raw(i) for i in index)
+    return _raw(index)

@@ -38,6 +38,10 @@ class Sequential(Module):
             return Sequential(OrderedDict(items[index]))
         return items[_check_index(index, len(items), "Sequential")][1]
 
+    def __setitem__(self, index: int, module: Module) -> None:
+        key = list(self._modules)[_check_index(index, len(self), "Sequential")]
+        self.add_module(key, module)
+
     def __len__(self) -> int:
         return len(self._modules)
 
@@ -46,6 +50,11 @@ class Sequential(Module):
 
     def append(self, module: Module) -> "Sequential":
         self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules) -> "Sequential":
+        for m in modules:
+            self.append(m)
         return self
 
 
@@ -72,11 +81,21 @@ class ModuleList(Module):
             self.append(m)
         return self
 
+    def insert(self, index: int, module: Module) -> None:
+        """Insert before ``index``; later modules are renumbered (``"0"``, ``"1"``...)."""
+        values = list(self._modules.values())
+        values.insert(index, module)
+        self._modules.clear()
+        self.extend(values)
+
     def __getitem__(self, index):
         values = list(self._modules.values())
         if isinstance(index, slice):
             return ModuleList(values[index])
         return values[_check_index(index, len(values), "ModuleList")]
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        self.add_module(str(_check_index(index, len(self), "ModuleList")), module)
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -90,8 +109,8 @@ class ModuleDict(Module):
 
     def __init__(self, modules=None):
         super().__init__()
-        for name, m in (modules or {}).items():
-            self.add_module(name, m)
+        if modules is not None:
+            self.update(modules)
 
     def __getitem__(self, key: str) -> Module:
         if key not in self._modules:
@@ -118,3 +137,12 @@ class ModuleDict(Module):
 
     def items(self):
         return self._modules.items()
+
+    def update(self, modules) -> None:
+        for name, m in dict(modules).items():
+            self.add_module(name, m)
+
+    def pop(self, key: str) -> Module:
+        module = self[key]
+        del self._modules[key]
+        return module

@@ -1,6 +1,7 @@
 """``Module``: the base class of layers and models (PyTorch's ``torch.nn.Module`` semantics)."""
 from __future__ import annotations
 
+import itertools
 from collections import OrderedDict, namedtuple
 
 import numpy as np
@@ -10,6 +11,11 @@ from ..autograd import Tensor
 from .parameter import Parameter
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+_hook_ids = itertools.count()  # unique hook keys: a removed hook never frees a key for reuse
+
+
+def _raw(value):
+    return value.data if isinstance(value, Tensor) else value
 
 
 class _RemovableHandle:
@@ -44,10 +50,13 @@ class Module:
         if "_parameters" not in d:
             raise AttributeError(f"{type(self).__name__}: call super().__init__() before assigning attributes.")
         if isinstance(value, (Parameter, Module)):
-            for registry in (d["_parameters"], d["_buffers"], d["_modules"]):
-                registry.pop(name, None)
+            target = "_parameters" if isinstance(value, Parameter) else "_modules"
+            for registry in ("_parameters", "_buffers", "_modules"):
+                if registry != target:  # reassigning keeps the entry's place, as in PyTorch
+                    d[registry].pop(name, None)
+            d["_non_persistent"].discard(name)
             d.pop(name, None)
-            d["_parameters" if isinstance(value, Parameter) else "_modules"][name] = value
+            d[target][name] = value
         elif name in d["_buffers"]:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"{type(self).__name__}.{name}: a buffer must be a Tensor or None.")
@@ -75,28 +84,49 @@ class Module:
                 return
         object.__delattr__(self, name)
 
+    def _check_name(self, what: str, name) -> None:
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"{what}: a name must be a non-empty string without '.'. Received: {name!r}.")
+
     def register_parameter(self, name: str, param: Parameter | None) -> None:
+        self._check_name("register_parameter", name)
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"register_parameter: {name} must be a Parameter or None. "
+                            f"Received: {type(param).__name__}.")
+        self.__dict__.pop(name, None)
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
-        """Register state that is saved in ``state_dict`` but not trained (running means...)."""
+        """Register state that is saved in ``state_dict`` (unless not ``persistent``) but not
+        trained: running means, step counters..."""
+        self._check_name("register_buffer", name)
+        if name in self._parameters or name in self._modules:
+            raise KeyError(f"register_buffer: {name!r} is already a parameter or a submodule.")
         if tensor is not None and not isinstance(tensor, Tensor):
             tensor = Tensor(tensor)
         self.__dict__.pop(name, None)
         self._buffers[name] = tensor
-        if not persistent:
+        if persistent:
+            self._non_persistent.discard(name)
+        else:
             self._non_persistent.add(name)
 
     def add_module(self, name: str, module: "Module | None") -> None:
+        self._check_name("add_module", name)
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {name} must be a Module. Received: {type(module).__name__}.")
+        self.__dict__.pop(name, None)
         self._modules[name] = module
+
+    register_module = add_module
 
     # ----- calling -------------------------------------------------------------------------
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
     def __call__(self, *args, **kwargs):
+        if not (self._forward_pre_hooks or self._forward_hooks):
+            return self.forward(*args, **kwargs)  # the common case, kept cheap
         for hook in tuple(self._forward_pre_hooks.values()):
             out = hook(self, args)
             if out is not None:
@@ -110,13 +140,13 @@ class Module:
 
     def register_forward_hook(self, hook) -> _RemovableHandle:
         """``hook(module, inputs, output)`` runs after ``forward``; a returned value replaces the output."""
-        key = id(hook) ^ len(self._forward_hooks)
+        key = next(_hook_ids)
         self._forward_hooks[key] = hook
         return _RemovableHandle(self._forward_hooks, key)
 
     def register_forward_pre_hook(self, hook) -> _RemovableHandle:
         """``hook(module, inputs)`` runs before ``forward``; a returned value replaces the inputs."""
-        key = id(hook) ^ len(self._forward_pre_hooks)
+        key = next(_hook_ids)
         self._forward_pre_hooks[key] = hook
         return _RemovableHandle(self._forward_pre_hooks, key)
 
@@ -184,8 +214,13 @@ class Module:
 
     # ----- modes and bulk operations -------------------------------------------------------
     def train(self, mode: bool = True) -> "Module":
-        for m in self.modules():
-            m.__dict__["training"] = bool(mode)
+        """Set training mode here and, through each child's own ``train``, below (so a layer that
+        overrides ``train``, e.g. to keep statistics frozen, is honoured)."""
+        if not isinstance(mode, bool):
+            raise ValueError(f"train: mode must be a bool. Received: mode={mode!r}.")
+        self.__dict__["training"] = mode
+        for m in self.children():
+            m.train(mode)
         return self
 
     def eval(self) -> "Module":
@@ -210,14 +245,29 @@ class Module:
             p.requires_grad_(requires_grad)
         return self
 
-    def to(self, target) -> "Module":
-        """Move every parameter and buffer to a device (``"cpu"``/``"cuda"``) or float dtype, in place."""
-        if isinstance(target, str):
-            device = backend.check_device(target)
-            convert = lambda a: backend.to_device(a, device)  # noqa: E731
-        else:
-            dtype = np.dtype(target)
-            convert = lambda a: a.astype(dtype) if a.dtype.kind == "f" else a  # noqa: E731
+    def to(self, *args, device=None, dtype=None) -> "Module":
+        """Move every parameter and buffer to a device (``"cpu"``/``"cuda"``) and/or cast the
+        floating-point ones to a float dtype, in place (parameters keep their identity, so an
+        optimizer built before still holds them). ``to(device, dtype)`` and keywords work too.
+
+        Raises:
+            TypeError: a dtype that is not floating point.
+        """
+        for arg in args:
+            if isinstance(arg, str):
+                device = arg
+            else:
+                dtype = arg
+        device = None if device is None else backend.check_device(device)
+        dtype = None if dtype is None else np.dtype(dtype)
+        if dtype is not None and dtype.kind != "f":
+            raise TypeError(f"Module.to: only floating-point dtypes are accepted. Received: dtype={dtype}.")
+
+        def convert(a):
+            if dtype is not None and a.dtype.kind == "f":
+                a = a.astype(dtype, copy=False)
+            return a if device is None else backend.to_device(a, device)
+
         for m in self.modules():
             for registry in (m._parameters, m._buffers):
                 for t in registry.values():
@@ -240,37 +290,45 @@ class Module:
         return self.to(np.float64)
 
     # ----- state ----------------------------------------------------------------------------
-    def state_dict(self) -> "OrderedDict[str, Tensor]":
-        """Every parameter and persistent buffer by qualified name, in PyTorch's order
-        (a module's own parameters, then its buffers, then each child's entries)."""
+    def state_dict(self, prefix: str = "", keep_vars: bool = False) -> "OrderedDict[str, Tensor]":
+        """Every parameter and persistent buffer by qualified name, in PyTorch's order: a module's
+        own parameters, then its buffers, then each child's entries. As in PyTorch, a module or
+        parameter registered under two names appears under both. Values share memory with the
+        module; ``keep_vars`` returns the Parameters themselves instead of detached tensors."""
         out = OrderedDict()
-        for mod_name, module in self.named_modules():
-            prefix = f"{mod_name}." if mod_name else ""
+        stack = [(prefix, self)]
+        while stack:
+            pre, module = stack.pop()
             for name, p in module._parameters.items():
                 if p is not None:
-                    out[prefix + name] = p.detach()
+                    out[pre + name] = p if keep_vars else p.detach()
             for name, b in module._buffers.items():
                 if b is not None and name not in module._non_persistent:
-                    out[prefix + name] = b.detach()
+                    out[pre + name] = b if keep_vars else b.detach()
+            stack.extend(reversed([(f"{pre}{k}.", m) for k, m in module._modules.items() if m is not None]))
         return out
 
     def load_state_dict(self, state_dict, strict: bool = True) -> IncompatibleKeys:
-        """Copy values (Tensors or NumPy arrays) into this module's parameters and buffers.
+        """Copy values (Tensors or NumPy arrays) into this module's parameters and buffers, in place.
+
+        Args:
+            state_dict: a mapping from qualified names to values (a ``state_dict()``, a dict of
+                arrays, an ``np.load``-ed ``.npz``).
+            strict: require the keys to match exactly.
+
+        Returns:
+            ``(missing_keys, unexpected_keys)``.
 
         Raises:
-            RuntimeError: with ``strict``, listing every missing and unexpected key; and
-                always for an entry whose shape differs, naming the key and both shapes.
+            RuntimeError: nothing is copied when, with ``strict``, keys are missing or unexpected
+                (every one is listed), or when an entry's shape differs (key and both shapes).
         """
         own = self.state_dict()
-        missing = [k for k in own if k not in state_dict]
+        values = {k: _raw(state_dict[k]) for k in own if k in state_dict}
+        missing = [k for k in own if k not in values]
         unexpected = [k for k in state_dict if k not in own]
-        mismatched = []
-        for key, target in own.items():
-            if key in state_dict:
-                value = state_dict[key]
-                value = value.data if isinstance(value, Tensor) else value
-                if tuple(np.shape(value)) != target.shape:
-                    mismatched.append(f"{key}: checkpoint {tuple(np.shape(value))}, model {target.shape}")
+        mismatched = [f"{k}: checkpoint {tuple(np.shape(v))}, model {own[k].shape}"
+                      for k, v in values.items() if tuple(np.shape(v)) != own[k].shape]
         problems = []
         if mismatched:
             problems.append("size mismatch for " + "; ".join(mismatched))
@@ -281,11 +339,9 @@ class Module:
         if problems:
             raise RuntimeError(f"load_state_dict: {type(self).__name__} cannot load this state dict. "
                                + ". ".join(problems) + ".")
-        for key, target in own.items():
-            if key in state_dict:
-                value = state_dict[key]
-                value = value.data if isinstance(value, Tensor) else value
-                target.data[...] = backend.to_device(value, target.device)
+        for key, value in values.items():
+            target = own[key]
+            target.data[...] = backend.to_device(value, target.device)
         return IncompatibleKeys(missing, unexpected)
 
     # ----- repr -------------------------------------------------------------------------------
@@ -294,9 +350,11 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
-        lines = [f"({name}): " + repr(m).replace("\n", "\n  ") for name, m in self._modules.items()]
+        """PyTorch's layout: ``Name(extra)`` for a leaf layer, else one indented line per child."""
         extra = self.extra_repr()
-        if not lines:
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [f"({name}): " + repr(m).replace("\n", "\n  ") for name, m in self._modules.items()]
+        if not child_lines and len(extra_lines) <= 1:
             return f"{type(self).__name__}({extra})"
-        body = "\n  ".join(([extra] if extra else []) + lines)
+        body = "\n  ".join(extra_lines + child_lines)
         return f"{type(self).__name__}(\n  {body}\n)"

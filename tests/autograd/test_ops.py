@@ -1,0 +1,300 @@
+"""Every op of ``autograd/ops.py`` and ``autograd/shape_ops.py``: finite differences and PyTorch.
+
+One line per case: ``(id, barenet fn, torch fn, input maker)``. Inputs are float64 for the
+gradient check and float32 for the torch comparison (see ``tests/harness.py``).
+"""
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import mutually_broadcastable_shapes
+
+import barenet
+from harness import check_grad, check_torch, tie_free
+
+
+def sym(rng, *shape):
+    return rng.standard_normal(shape)
+
+
+def pos(rng, *shape):
+    return rng.uniform(0.5, 2.0, shape)
+
+
+def away(rng, *shape):
+    """Values with |x| in [0.5, 2]: safe for abs, division and clamp boundaries."""
+    return rng.uniform(0.5, 2.0, shape) * rng.choice([-1.0, 1.0], shape)
+
+
+UNARY = [
+    ("neg", lambda x: -x, lambda x: -x, sym),
+    ("pos", lambda x: +x * 1.0, lambda x: +x * 1.0, sym),
+    ("pow3", lambda x: x ** 3, lambda x: x ** 3, sym),
+    ("pow_half", lambda x: x ** 0.5, lambda x: x ** 0.5, pos),
+    ("pow_neg2", lambda x: x ** -2, lambda x: x ** -2, away),
+    ("pow0", lambda x: x ** 0, lambda x: x ** 0, sym),
+    ("pow_np_scalar", lambda x: x ** np.float64(2.0), lambda x: x ** 2.0, sym),
+    ("rpow", lambda x: 2.0 ** x, lambda x: 2.0 ** x, sym),
+    ("exp", lambda x: x.exp(), lambda x: x.exp(), sym),
+    ("log", lambda x: x.log(), lambda x: x.log(), pos),
+    ("sqrt", lambda x: x.sqrt(), lambda x: x.sqrt(), pos),
+    ("abs", lambda x: x.abs(), lambda x: x.abs(), away),
+    ("clamp", lambda x: x.clamp(-1.0, 1.0), lambda x: x.clamp(-1.0, 1.0), away),
+    ("clamp_min", lambda x: x.clamp(min=0.0), lambda x: x.clamp(min=0.0), away),
+    ("clamp_max", lambda x: x.clip(max=0.0), lambda x: x.clip(max=0.0), away),
+    ("scalar_left_sub", lambda x: 2.5 - x, lambda x: 2.5 - x, sym),
+    ("scalar_left_div", lambda x: 3.0 / x, lambda x: 3.0 / x, away),
+    ("scalar_right_div", lambda x: x / 4.0, lambda x: x / 4.0, sym),
+    ("scalar_left_mul", lambda x: 0.5 * x, lambda x: 0.5 * x, sym),
+    ("scalar_right_add", lambda x: x + 1, lambda x: x + 1, sym),
+    ("sum", lambda x: x.sum(), lambda x: x.sum(), sym),
+    ("sum_dim", lambda x: x.sum(1), lambda x: x.sum(1), sym),
+    ("sum_neg_keepdim", lambda x: x.sum(-1, keepdim=True), lambda x: x.sum(-1, keepdim=True), sym),
+    ("sum_tuple", lambda x: x.sum((0, 2)), lambda x: x.sum((0, 2)), sym),
+    ("mean", lambda x: x.mean(), lambda x: x.mean(), sym),
+    ("mean_dim_keepdim", lambda x: x.mean(0, keepdim=True), lambda x: x.mean(0, keepdim=True), sym),
+    ("mean_tuple", lambda x: x.mean((-1, 1)), lambda x: x.mean((-1, 1)), sym),
+    ("var", lambda x: x.var(), lambda x: x.var(), sym),
+    ("var_dim_biased", lambda x: x.var(1, unbiased=False), lambda x: x.var(1, correction=0), sym),
+    ("std_keepdim", lambda x: x.std(2, keepdim=True), lambda x: x.std(2, keepdim=True), sym),
+    ("max_all", lambda x: x.max(), lambda x: x.max(), tie_free),
+    ("min_all", lambda x: x.min(), lambda x: x.min(), tie_free),
+    ("max_dim", lambda x: x.max(1).values, lambda x: x.max(1).values, tie_free),
+    ("max_dim_keepdim", lambda x: x.max(-1, keepdim=True)[0], lambda x: x.max(-1, keepdim=True)[0], tie_free),
+    ("min_dim", lambda x: x.min(0).values, lambda x: x.min(0).values, tie_free),
+    ("amax_tuple", lambda x: x.amax((0, 2)), lambda x: x.amax((0, 2)), tie_free),
+    ("amin_keepdim", lambda x: x.amin(1, keepdim=True), lambda x: x.amin(1, keepdim=True), tie_free),
+    ("reshape", lambda x: x.reshape(5, -1), lambda x: x.reshape(5, -1), sym),
+    ("view_tuple", lambda x: x.view((3, 35)), lambda x: x.view((3, 35)), sym),
+    ("flatten", lambda x: x.flatten(1), lambda x: x.flatten(1), sym),
+    ("flatten_all", lambda x: x.flatten(), lambda x: x.flatten(), sym),
+    ("permute", lambda x: x.permute(2, 0, 1), lambda x: x.permute(2, 0, 1), sym),
+    ("permute_neg", lambda x: x.permute((-1, 1, 0)), lambda x: x.permute((-1, 1, 0)), sym),
+    ("transpose", lambda x: x.transpose(-1, 0), lambda x: x.transpose(-1, 0), sym),
+    ("unsqueeze", lambda x: x.unsqueeze(-1), lambda x: x.unsqueeze(-1), sym),
+    ("unsqueeze_squeeze", lambda x: x.unsqueeze(1).squeeze(1), lambda x: x.unsqueeze(1).squeeze(1), sym),
+    ("expand", lambda x: x[:, :1].expand(2, 3, 4, 7), lambda x: x[:, :1].expand(2, 3, 4, 7), sym),
+    ("getitem_int", lambda x: x[1], lambda x: x[1], sym),
+    ("getitem_slices", lambda x: x[::2, 1:, -3::2], lambda x: x[::2, 1:, -3::2], sym),
+    ("getitem_none_ellipsis", lambda x: x[None, ..., 2], lambda x: x[None, ..., 2], sym),
+    ("getitem_repeated", lambda x: x[[0, 2, 0, 0]], lambda x: x[[0, 2, 0, 0]], sym),
+    ("getitem_mixed_adv", lambda x: x[[1, 1], :, [0, 6]], lambda x: x[[1, 1], :, [0, 6]], sym),
+    ("clone", lambda x: x.clone() * 2.0, lambda x: x.clone() * 2.0, sym),
+    ("double", lambda x: x.double() * 3.0, lambda x: x.double() * 3.0, sym),
+]
+
+
+@pytest.mark.parametrize("name, fn, torch_fn, make", UNARY, ids=[c[0] for c in UNARY])
+def test_unary(name, fn, torch_fn, make, rng):
+    x = make(rng, 3, 5, 7)
+    check_grad(fn, x)
+    check_torch(fn, torch_fn, x)
+
+
+ZERO_D = [
+    ("mul_scalar", lambda x: x * 3.0 + 1.0),
+    ("exp", lambda x: x.exp()),
+    ("sum_dim0", lambda x: x.sum(0)),
+    ("mean_dim_neg", lambda x: x.mean(-1, keepdim=True)),
+    ("max", lambda x: x.max()),
+    ("reshape", lambda x: x.reshape(1, 1)),
+    ("unsqueeze", lambda x: x.unsqueeze(0)),
+]
+
+
+@pytest.mark.parametrize("name, fn", ZERO_D, ids=[c[0] for c in ZERO_D])
+def test_zero_dimensional_inputs(name, fn):
+    x = np.array(0.7)
+    check_grad(fn, x)
+    check_torch(fn, fn, x)
+
+
+BINARY = [
+    ("add", lambda a, b: a + b, sym, sym),
+    ("sub", lambda a, b: a - b, sym, sym),
+    ("mul", lambda a, b: a * b, sym, sym),
+    ("div", lambda a, b: a / b, sym, away),
+    ("pow_tensor", lambda a, b: a ** b, pos, sym),
+    ("self_add", lambda a, b: a + a * b, sym, sym),
+]
+
+
+@pytest.mark.parametrize("name, fn, make_a, make_b", BINARY, ids=[c[0] for c in BINARY])
+@settings(max_examples=25, deadline=None)
+@given(shapes=mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=3), seed=st.integers(0, 2**16))
+def test_binary_broadcasting(name, fn, make_a, make_b, shapes, seed):
+    rng = np.random.default_rng(seed)
+    a, b = make_a(rng, *shapes.input_shapes[0]), make_b(rng, *shapes.input_shapes[1])
+    check_grad(fn, a, b)
+    check_torch(fn, fn, a, b)
+
+
+@settings(max_examples=25, deadline=None)
+@given(shapes=mutually_broadcastable_shapes(num_shapes=3, max_dims=3, max_side=3), seed=st.integers(0, 2**16))
+def test_where_broadcasting(shapes, seed):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(seed)
+    cond = np.asarray(rng.random(shapes.input_shapes[0]) > 0.5)
+    a, b = sym(rng, *shapes.input_shapes[1]), sym(rng, *shapes.input_shapes[2])
+    check_grad(lambda c, x, y: barenet.where(c, x, y), cond, a, b)
+    check_torch(lambda c, x, y: barenet.where(c, x, y), torch.where, cond, a, b)
+
+
+def test_where_with_a_scalar_operand(rng):
+    torch = pytest.importorskip("torch")
+    cond, x = rng.random((3, 4)) > 0.5, sym(rng, 3, 4)
+    check_grad(lambda c, t: barenet.where(c, t, 0.5), cond, x)
+    check_torch(lambda c, t: barenet.where(c, 0.5, t), lambda c, t: torch.where(c, 0.5, t), cond, x)
+
+
+MATMUL = [((3, 4), (4, 5)), ((4,), (4, 5)), ((3, 4), (4,)), ((4,), (4,)), ((2, 1, 3, 4), (5, 4, 2)),
+          ((1, 3, 4), (2, 4, 1))]
+
+
+@pytest.mark.parametrize("shape_a, shape_b", MATMUL, ids=[f"{a}@{b}" for a, b in MATMUL])
+def test_matmul(shape_a, shape_b, rng):
+    a, b = sym(rng, *shape_a), sym(rng, *shape_b)
+    check_grad(lambda x, y: x @ y, a, b)
+    check_torch(lambda x, y: x @ y, lambda x, y: x @ y, a, b)
+
+
+def test_matmul_with_numpy_operand_on_either_side(rng):
+    a, w = sym(rng, 3, 4), rng.standard_normal((4, 2)).astype(np.float32)
+    check_torch(lambda x: x @ w, lambda x: x @ __import__("torch").tensor(w), a)
+    check_torch(lambda x: w.T @ x.T, lambda x: __import__("torch").tensor(w.T) @ x.T, a)
+
+
+INDEX = [
+    ("bool_mask", lambda rng: rng.random((3, 5)) > 0.4),
+    ("int_array_repeats", lambda rng: np.array([2, 0, 2, 2])),
+    ("int_array_2d", lambda rng: np.array([[0, 1], [1, 1]])),
+]
+
+
+@pytest.mark.parametrize("name, make_index", INDEX, ids=[c[0] for c in INDEX])
+def test_tensor_index(name, make_index, rng):
+    x, index = sym(rng, 3, 5), make_index(rng)
+    check_grad(lambda t, i: t[i] * 2.0, x, index)
+    check_torch(lambda t, i: t[i] * 2.0, lambda t, i: t[i] * 2.0, x, index)
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_cat(dim, rng):
+    torch = pytest.importorskip("torch")
+    a, b, c = sym(rng, 2, 3), sym(rng, 2, 3), sym(rng, 2, 3)
+    check_grad(lambda *xs: barenet.cat(xs, dim), a, b, c)
+    check_torch(lambda *xs: barenet.cat(xs, dim), lambda *xs: torch.cat(xs, dim), a, b, c)
+
+
+def test_cat_uneven_sizes(rng):
+    torch = pytest.importorskip("torch")
+    a, b = sym(rng, 2, 1, 3), sym(rng, 2, 4, 3)
+    check_grad(lambda x, y: barenet.cat([x, y], dim=1), a, b)
+    check_torch(lambda x, y: barenet.cat([x, y], 1), lambda x, y: torch.cat([x, y], 1), a, b)
+
+
+@pytest.mark.parametrize("dim", [0, 1, 2, -1])
+def test_stack(dim, rng):
+    torch = pytest.importorskip("torch")
+    a, b = sym(rng, 2, 3), sym(rng, 2, 3)
+    check_grad(lambda *xs: barenet.stack(xs, dim), a, b)
+    check_torch(lambda *xs: barenet.stack(xs, dim), lambda *xs: torch.stack(xs, dim), a, b)
+
+
+def test_max_ties_share_gradient_evenly_like_torch():
+    torch = pytest.importorskip("torch")
+    x = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]])
+    check_torch(lambda t: t.max() * 1.0, lambda t: t.max() * 1.0, x)
+    check_torch(lambda t: t.amax(1), lambda t: t.amax(1), x)
+    check_torch(lambda t: t.amin(0), lambda t: t.amin(0), x)
+
+
+def test_max_dim_with_ties_routes_gradient_to_the_returned_index():
+    x = barenet.tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]], requires_grad=True)
+    values, indices = x.max(dim=1)
+    values.sum().backward()
+    expected = np.zeros((2, 3), dtype=np.float32)
+    expected[np.arange(2), indices.numpy()] = 1.0
+    assert indices.numpy().tolist() == [1, 0]  # the first maximum, as PyTorch on CPU
+    np.testing.assert_array_equal(x.grad.numpy(), expected)
+
+
+def test_max_dim_returns_values_and_indices_like_torch(rng):
+    torch = pytest.importorskip("torch")
+    x = tie_free(rng, 4, 5)
+    for dim, keepdim in [(0, False), (1, True), (-1, False)]:
+        ours, ref = barenet.tensor(x).max(dim, keepdim), torch.tensor(x).max(dim, keepdim)
+        np.testing.assert_array_equal(ours.indices.numpy(), ref.indices.numpy())
+        np.testing.assert_array_equal(ours.values.numpy(), ref.values.numpy())
+        np.testing.assert_array_equal(barenet.tensor(x).argmin(dim, keepdim).numpy(),
+                                      torch.tensor(x).argmin(dim, keepdim).numpy())
+
+
+def test_var_of_one_element_is_nan_like_torch():
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(barenet.tensor([2.0]).var().item())
+    assert barenet.tensor([2.0]).var(unbiased=False).item() == 0.0
+
+
+@pytest.mark.parametrize("fn, match", [
+    (lambda x: x.sum(3), "sum: dim 3 is out of range"),
+    (lambda x: x.mean(-4), "mean: dim -4 is out of range"),
+    (lambda x: x.sum((0, -3)), "sum: each dim may appear once"),
+    (lambda x: x.amax(5), "amax: dim 5 is out of range"),
+    (lambda x: x.max(3), "max: dim 3 is out of range"),
+    (lambda x: x.unsqueeze(4), "unsqueeze: dim 4 is out of range"),
+    (lambda x: x.squeeze(-4), "squeeze: dim -4 is out of range"),
+    (lambda x: x.permute(0, 0, 1), "permute: dims must be a permutation"),
+])
+def test_dim_errors(fn, match):
+    with pytest.raises((IndexError, ValueError), match=match):
+        fn(barenet.ones(2, 3, 4))
+
+
+def test_shape_errors_name_the_op():
+    x = barenet.ones(2, 3)
+    with pytest.raises(ValueError, match=r"reshape: shape \(4, 2\) is invalid for a tensor of shape \(2, 3\)"):
+        x.reshape(4, 2)
+    with pytest.raises(ValueError, match=r"expand: cannot expand a tensor of shape \(2, 3\) to \(2, 4\)"):
+        x.expand(2, 4)
+    with pytest.raises(ValueError, match=r"cat: tensors must match in every dimension but dim=0"):
+        barenet.cat([x, barenet.ones(2, 4)])
+    with pytest.raises(ValueError, match=r"cat: zero-dimensional tensors cannot be concatenated"):
+        barenet.cat([barenet.tensor(1.0), barenet.tensor(2.0)])
+    with pytest.raises(IndexError, match=r"cat: dim 2 is out of range"):
+        barenet.cat([x, x], dim=2)
+    with pytest.raises(ValueError, match=r"stack: tensors must have equal shapes"):
+        barenet.stack([x, barenet.ones(3, 2)])
+    with pytest.raises(ValueError, match=r"stack: expected a non-empty sequence"):
+        barenet.stack([])
+    with pytest.raises(TypeError, match=r"pow: the exponent must be a number or a tensor"):
+        x ** "2"
+
+
+def test_expand_with_minus_one_and_new_leading_dims_matches_torch(rng):
+    torch = pytest.importorskip("torch")
+    x = sym(rng, 3, 1)
+    check_torch(lambda t: t.expand(2, -1, 4), lambda t: t.expand(2, -1, 4), x)
+    check_grad(lambda t: t.expand(2, -1, 4), x)
+
+
+def test_cast_round_trip_matches_torch(rng):
+    pytest.importorskip("torch")
+    fn = lambda x: x.to(barenet.float64).to(dtype=barenet.float32) * 3.0  # noqa: E731
+    out = check_torch(fn, lambda x: x.double().float() * 3.0, sym(rng, 3, 4))
+    assert out.dtype == np.float32
+
+
+def test_cast_to_integer_leaves_the_graph():
+    x = barenet.tensor([1.7, -2.2], requires_grad=True)
+    y = x.long()
+    assert y.dtype == np.int64 and not y.requires_grad and y.grad_fn is None
+    assert y.numpy().tolist() == [1, -2]
+
+
+def test_to_device_round_trip_keeps_gradient(xp):
+    x = barenet.tensor([1.0, 2.0], requires_grad=True)
+    device = "cuda" if xp is not np else "cpu"
+    y = (x.to(device) * 3.0).to("cpu")
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, 3.0])

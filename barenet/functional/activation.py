@@ -1,2 +1,435 @@
-"""TODO: being written."""
-__all__ = []
+"""Activations: elementwise nonlinearities, softmax over a dim, and maxout.
+
+Why ReLU replaced the sigmoid (Glorot, Bordes & Bengio 2011; Krizhevsky et al. 2012). Backprop
+through L layers multiplies the upstream gradient by one activation derivative per layer:
+``dL/dx_0 = dL/dx_L * prod_l f'(z_l) * W_l``. The sigmoid's derivative is
+``s'(z) = s(z) (1 - s(z)) <= 1/4`` (equality only at z = 0), so the product shrinks at least
+like ``4^-L`` -- and far faster once units saturate, where ``s'(z) ~ e^-|z|``: the early
+layers of a deep sigmoid net barely learn (the vanishing gradient). ReLU's derivative is
+exactly 1 on the active side (``relu'(z) = [z > 0]``), so the gradient of every active path
+passes through unshrunk, while the inactive units give sparse activations for free.
+"""
+from __future__ import annotations
+
+from numbers import Integral
+from .. import backend
+from ..autograd import Function
+
+__all__ = ["relu", "leaky_relu", "prelu", "elu", "sigmoid", "tanh", "softplus", "softmax", "log_softmax", "maxout"]
+
+
+def _dim(op: str, dim, ndim: int) -> int:
+    """Normalise ``dim`` (negative counts from the end) or raise naming ``op``."""
+    if dim is None:
+        raise ValueError(f"{op}: dim is required. PyTorch's implicit choice (dim=0 for 0-D, 1-D and 3-D inputs, "
+                         f"else 1) is deprecated: it silently normalises over the batch for some shapes. "
+                         f"Pass dim=1 for (N, C) logits. Received: dim=None.")
+    n = max(ndim, 1)
+    if not isinstance(dim, Integral) or not -n <= dim < n:
+        raise IndexError(f"{op}: dim must be an integer in [{-n}, {n - 1}] for a {ndim}-D input. "
+                         f"Received: dim={dim!r}.")
+    return dim % n
+
+
+def _sigmoid(x):
+    """Logistic function without overflow: exp(-|x|) is always in (0, 1]."""
+    xp = backend.get_array_module(x)
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1, e) / (1 + e)
+
+
+class ReLU(Function):
+    def forward(self, x):
+        self.y = backend.get_array_module(x).maximum(x, 0)
+        return self.y
+
+    def backward(self, gy):
+        return gy * (self.y > 0)  # dL/dx = dL/dy * [x > 0]
+
+
+def relu(input, inplace: bool = False):
+    """Rectified linear unit: ``max(x, 0)``.
+
+    Args:
+        input: any tensor.
+        inplace: accepted for PyTorch compatibility; barenet never overwrites an input, so a
+            new tensor is returned either way (the graph stays correct).
+
+    Shape:
+        input (*), output (*), same shape.
+
+    Returns:
+        The rectified tensor; its gradient is ``[x > 0]`` (0 at x = 0, as PyTorch).
+
+    Example:
+        >>> import barenet
+        >>> relu(barenet.tensor([-1.0, 0.0, 2.0])).tolist()
+        [0.0, 0.0, 2.0]
+    """
+    return ReLU()(input)
+
+
+class LeakyReLU(Function):
+    def __init__(self, negative_slope: float):
+        self.slope = negative_slope
+
+    def forward(self, x):
+        self.pos = x > 0
+        return backend.get_array_module(x).where(self.pos, x, x * self.slope)
+
+    def backward(self, gy):
+        return backend.get_array_module(gy).where(self.pos, gy, gy * self.slope)  # dy/dx = 1 or slope
+
+
+def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False):
+    """``x`` where ``x > 0``, else ``negative_slope * x`` (Maas et al. 2013).
+
+    Args:
+        input: any tensor.
+        negative_slope: slope on the negative side.
+        inplace: accepted for compatibility; a new tensor is always returned.
+
+    Shape:
+        input (*), output (*).
+
+    Returns:
+        The activated tensor; the gradient is 1 for ``x > 0`` and ``negative_slope`` elsewhere.
+
+    Example:
+        >>> import barenet
+        >>> leaky_relu(barenet.tensor([-2.0, 3.0]), 0.5).tolist()
+        [-1.0, 3.0]
+    """
+    return LeakyReLU(negative_slope)(input)
+
+
+class PReLU(Function):
+    def forward(self, x, weight):
+        shape = [1] * x.ndim
+        if x.ndim >= 2:
+            shape[1] = weight.size
+        self.w = weight.reshape(shape)  # broadcasts over channel dim 1
+        self.w_shape = weight.shape
+        self.x, self.pos = x, x > 0
+        return backend.get_array_module(x).where(self.pos, x, self.w * x)
+
+    def backward(self, gy):
+        xp = backend.get_array_module(gy)
+        gx = xp.where(self.pos, gy, gy * self.w) if self.needs_input_grad[0] else None  # dy/dx = 1 or w
+        gw = None
+        if self.needs_input_grad[1]:
+            axes = tuple(i for i in range(gy.ndim) if i != 1 or self.w.size == 1)
+            gw = xp.where(self.pos, 0, gy * self.x).sum(axis=axes)  # dy/dw = min(x, 0)
+            gw = gw.reshape(self.w_shape)
+        return gx, gw
+
+
+def prelu(input, weight):
+    """Parametric ReLU (He et al. 2015): ``max(0, x) + weight * min(0, x)``, weight learned.
+
+    Args:
+        input: tensor whose channel dim is dim 1 (an input with < 2 dims has one channel).
+        weight: 1 element (shared) or C elements (one per channel).
+
+    Shape:
+        input (N, C, *), weight (1,) or (C,), output (N, C, *).
+
+    Returns:
+        The activated tensor. Gradients: dy/dx = 1 for x > 0 else w; dy/dw = min(x, 0),
+        summed over every dim but the channel's.
+
+    Raises:
+        ValueError: weight has neither 1 nor C elements.
+
+    Example:
+        >>> import barenet
+        >>> prelu(barenet.tensor([[-2.0, 3.0]]), barenet.tensor([0.25])).tolist()
+        [[-0.5, 3.0]]
+    """
+    channels = input.shape[1] if input.ndim >= 2 else 1
+    if weight.ndim > 1 or weight.numel() not in (1, channels):
+        raise ValueError(
+            f"prelu: weight must have 1 element or one per channel (input.shape[1]={channels}). "
+            f"Received: input.shape={tuple(input.shape)}, weight.shape={tuple(weight.shape)}."
+        )
+    return PReLU()(input, weight)
+
+
+class ELU(Function):
+    def __init__(self, alpha: float):
+        self.alpha = alpha
+
+    def forward(self, x):
+        xp = backend.get_array_module(x)
+        self.pos = x > 0
+        # expm1 of min(x, 0): the unused branch never overflows for large positive x
+        self.y = xp.where(self.pos, x, self.alpha * xp.expm1(xp.minimum(x, 0)))
+        return self.y
+
+    def backward(self, gy):
+        # dy/dx = 1 for x > 0, alpha * exp(x) = y + alpha otherwise
+        return backend.get_array_module(gy).where(self.pos, gy, gy * (self.y + self.alpha))
+
+
+def elu(input, alpha: float = 1.0, inplace: bool = False):
+    """Exponential linear unit (Clevert et al. 2016): ``x`` if ``x > 0`` else ``alpha (e^x - 1)``.
+
+    Args:
+        input: any tensor.
+        alpha: the value the negative side saturates to is ``-alpha``.
+        inplace: accepted for compatibility; a new tensor is always returned.
+
+    Shape:
+        input (*), output (*).
+
+    Returns:
+        The activated tensor; the gradient is 1 for ``x > 0`` and ``alpha e^x`` elsewhere.
+
+    Example:
+        >>> import barenet
+        >>> elu(barenet.tensor([0.0, 2.0])).tolist()
+        [0.0, 2.0]
+    """
+    return ELU(alpha)(input)
+
+
+class Sigmoid(Function):
+    def forward(self, x):
+        self.y = _sigmoid(x)
+        return self.y
+
+    def backward(self, gy):
+        return gy * self.y * (1 - self.y)  # s'(x) = s (1 - s) <= 1/4
+
+
+def sigmoid(input):
+    """Logistic function ``1 / (1 + e^-x)``, computed without overflow for any x.
+
+    Shape:
+        input (*), output (*).
+
+    Returns:
+        Values in (0, 1); the gradient is ``s (1 - s)``.
+
+    Example:
+        >>> import barenet
+        >>> sigmoid(barenet.tensor([0.0])).tolist()
+        [0.5]
+    """
+    return Sigmoid()(input)
+
+
+class Tanh(Function):
+    def forward(self, x):
+        self.y = backend.get_array_module(x).tanh(x)
+        return self.y
+
+    def backward(self, gy):
+        return gy * (1 - self.y * self.y)  # tanh'(x) = 1 - tanh(x)^2
+
+
+def tanh(input):
+    """Hyperbolic tangent.
+
+    Shape:
+        input (*), output (*).
+
+    Returns:
+        Values in (-1, 1); the gradient is ``1 - tanh(x)^2``.
+
+    Example:
+        >>> import barenet
+        >>> tanh(barenet.tensor([0.0])).tolist()
+        [0.0]
+    """
+    return Tanh()(input)
+
+
+class Softplus(Function):
+    def __init__(self, beta: float, threshold: float):
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, x):
+        xp = backend.get_array_module(x)
+        self.z = x * self.beta
+        self.linear = self.z > self.threshold
+        # log(1 + e^z) = max(z, 0) + log1p(e^-|z|): no overflow for any z
+        soft = (xp.maximum(self.z, 0) + xp.log1p(xp.exp(-xp.abs(self.z)))) / self.beta
+        return xp.where(self.linear, x, soft)
+
+    def backward(self, gy):
+        # dy/dx = sigmoid(beta x), or 1 where the op is linear (beta x > threshold)
+        return backend.get_array_module(gy).where(self.linear, gy, gy * _sigmoid(self.z))
+
+
+def softplus(input, beta: float = 1.0, threshold: float = 20.0):
+    """Smooth ReLU: ``log(1 + e^(beta x)) / beta``, and ``x`` where ``beta x > threshold``.
+
+    Args:
+        input: any tensor.
+        beta: sharpness; larger is closer to ReLU.
+        threshold: above it (in units of ``beta x``) the op is the identity, as in PyTorch.
+
+    Shape:
+        input (*), output (*).
+
+    Returns:
+        The activated tensor; the gradient is ``sigmoid(beta x)`` (1 on the linear part).
+
+    Example:
+        >>> import barenet
+        >>> round(softplus(barenet.tensor([0.0])).item(), 4)
+        0.6931
+    """
+    return Softplus(beta, threshold)(input)
+
+
+class Softmax(Function):
+    def __init__(self, dim: int):
+        self.dim = dim
+
+    def forward(self, x):
+        xp = backend.get_array_module(x)
+        y = x - x.max(axis=self.dim, keepdims=True)  # shift by the max: exp never overflows
+        xp.exp(y, out=y)
+        y /= y.sum(axis=self.dim, keepdims=True)
+        self.y = y
+        return y
+
+    def backward(self, gy):
+        # dL/dx = y * (gy - sum(gy * y, dim))
+        gx = gy * self.y
+        gx -= self.y * gx.sum(axis=self.dim, keepdims=True)
+        return gx
+
+
+def softmax(input, dim: int | None = None, *, dtype=None):
+    """``exp(x_i) / sum_j exp(x_j)`` along ``dim`` (shifted by the max, so ±1e4 logits are fine).
+
+    Args:
+        input: any tensor.
+        dim: the dim that sums to 1; required (see Raises).
+        dtype: cast the input to this dtype first.
+
+    Shape:
+        input (*), output (*).
+
+    Returns:
+        Probabilities along ``dim``. Backward: ``dL/dx = y (dL/dy - sum(dL/dy * y, dim))``.
+
+    Raises:
+        ValueError: dim is None (PyTorch's implicit dim is deprecated and error-prone).
+        IndexError: dim is out of range.
+
+    Example:
+        >>> import barenet
+        >>> softmax(barenet.tensor([[0.0, 0.0]]), dim=1).tolist()
+        [[0.5, 0.5]]
+    """
+    if dtype is not None:
+        input = input.type(dtype)
+    return Softmax(_dim("softmax", dim, input.ndim))(input)
+
+
+class LogSoftmax(Softmax):
+    def forward(self, x):
+        xp = backend.get_array_module(x)
+        y = x - x.max(axis=self.dim, keepdims=True)
+        self.e = xp.exp(y)  # exp(x - max): kept so backward needs no exp
+        self.s = self.e.sum(axis=self.dim, keepdims=True)
+        y -= xp.log(self.s)  # log-sum-exp of the shifted logits, >= 0: never log of 0
+        return y
+
+    def backward(self, gy):
+        # dL/dx = gy - softmax(x) * sum(gy, dim),  softmax(x) = e / s
+        gx = self.e * (-gy.sum(axis=self.dim, keepdims=True) / self.s)
+        gx += gy
+        return gx
+
+
+def log_softmax(input, dim: int | None = None, *, dtype=None):
+    """``x_i - log sum_j exp(x_j)`` along ``dim``, computed stably (never log of a rounded 0).
+
+    Args:
+        input: any tensor.
+        dim: the dim to normalise over; required.
+        dtype: cast the input to this dtype first.
+
+    Shape:
+        input (*), output (*).
+
+    Returns:
+        Log-probabilities. Backward: ``dL/dx = dL/dy - softmax(x) * sum(dL/dy, dim)``.
+        A +inf logit gives NaN and a row of -inf gives NaN, as in PyTorch.
+
+    Raises:
+        ValueError: dim is None.
+        IndexError: dim is out of range.
+
+    Example:
+        >>> import barenet
+        >>> log_softmax(barenet.tensor([[1e4, 0.0]]), dim=1).tolist()
+        [[0.0, -10000.0]]
+    """
+    if dtype is not None:
+        input = input.type(dtype)
+    return LogSoftmax(_dim("log_softmax", dim, input.ndim))(input)
+
+
+class Maxout(Function):
+    def __init__(self, pieces: int, dim: int):
+        self.pieces, self.dim = pieces, dim
+
+    def forward(self, x):
+        xp = backend.get_array_module(x)
+        d = self.dim
+        z = x.reshape(x.shape[:d] + (x.shape[d] // self.pieces, self.pieces) + x.shape[d + 1:])  # (.., C/k, k, ..)
+        self.z_shape = z.shape
+        if not self.needs_input_grad[0]:
+            return z.max(axis=d + 1)
+        self.idx = xp.expand_dims(z.argmax(axis=d + 1), d + 1)  # winning piece of each group
+        return xp.take_along_axis(z, self.idx, axis=d + 1).squeeze(d + 1)
+
+    def backward(self, gy):
+        # dL/dz_ij = dL/dy_i where piece j won group i, else 0
+        xp = backend.get_array_module(gy)
+        gz = xp.zeros(self.z_shape, dtype=gy.dtype)
+        xp.put_along_axis(gz, self.idx, xp.expand_dims(gy, self.dim + 1), axis=self.dim + 1)
+        return gz.reshape(self.z_shape[:self.dim] + (-1,) + self.z_shape[self.dim + 2:])
+
+
+def maxout(input, pieces: int, dim: int = 1):
+    """Maxout (Goodfellow et al. 2013): the max over groups of ``pieces`` consecutive channels.
+
+    Grouping: output channel ``i`` is ``max(x[i*pieces], ..., x[i*pieces + pieces - 1])`` along
+    ``dim`` -- the ``(C/pieces, pieces)`` reshape of the channel dim, as in the paper's
+    ``h_i = max_j z_ij`` with ``z`` laid out piece-fastest.
+
+    Args:
+        input: any tensor.
+        pieces: linear pieces per unit (k in the paper), a positive integer.
+        dim: the channel dim to group.
+
+    Shape:
+        input (N, C, *), output (N, C / pieces, *) (for dim=1).
+
+    Returns:
+        The group maxima. The gradient goes to the winning piece of each group only (the
+        first one on a tie).
+
+    Raises:
+        ValueError: pieces is not a positive integer, or does not divide the size of ``dim``.
+        IndexError: dim is out of range.
+
+    Example:
+        >>> import barenet
+        >>> maxout(barenet.tensor([[1.0, 5.0, 4.0, 2.0]]), pieces=2).tolist()
+        [[5.0, 4.0]]
+    """
+    d = _dim("maxout", dim, input.ndim)
+    if not isinstance(pieces, Integral) or pieces < 1 or input.ndim == 0 or input.shape[d] % pieces:
+        raise ValueError(
+            f"maxout: pieces must be a positive integer dividing input.shape[{d}]. "
+            f"Received: input.shape={tuple(input.shape)}, pieces={pieces!r}, dim={dim}."
+        )
+    return Maxout(pieces, d)(input)

@@ -6,4 +6,4 @@ from .random import get_rng_state, manual_seed, set_rng_state
 __version__ = "0.1.0"
 __all__ = list(_autograd_all) + ["manual_seed", "get_rng_state", "set_rng_state"]
 
-from . import functional, nn  # noqa: E402  (after the tensor API they build on)
+from . import functional, nn, optim  # noqa: E402  (after the tensor API they build on)

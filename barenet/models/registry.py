@@ -8,7 +8,10 @@ _REGISTRY: dict = {}
 
 def register_model(fn):
     """Decorator: make a model builder available to ``get_model`` under its function name."""
-    if fn.__name__ in _REGISTRY:
+    known = _REGISTRY.get(fn.__name__)
+    # The same builder imported twice (pytest's importlib mode collects doctests that way)
+    # replaces itself; two different builders under one name is a bug.
+    if known is not None and (known.__module__, known.__qualname__) != (fn.__module__, fn.__qualname__):
         raise ValueError(f"register_model: a model named {fn.__name__!r} is already registered.")
     _REGISTRY[fn.__name__] = fn
     return fn

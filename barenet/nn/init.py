@@ -44,12 +44,24 @@ def _rng(generator):
     return generator or random.default_generator()
 
 
+def _draw_dtype(tensor):
+    # Drawing float32 directly is 3-6x faster than drawing float64 and casting, which
+    # matters for VGG's 140M parameters; float64 tensors still get float64 draws.
+    return np.float32 if tensor.dtype == np.float32 else np.float64
+
+
 def uniform_(tensor, a: float = 0.0, b: float = 1.0, generator=None):
-    return _fill(tensor, _rng(generator).uniform(a, b, tensor.shape))
+    values = _rng(generator).random(tensor.shape, dtype=_draw_dtype(tensor))
+    values *= b - a
+    values += a
+    return _fill(tensor, values)
 
 
 def normal_(tensor, mean: float = 0.0, std: float = 1.0, generator=None):
-    return _fill(tensor, _rng(generator).normal(mean, std, tensor.shape))
+    values = _rng(generator).standard_normal(tensor.shape, dtype=_draw_dtype(tensor))
+    values *= std
+    values += mean
+    return _fill(tensor, values)
 
 
 def constant_(tensor, val: float):

@@ -1,0 +1,45 @@
+"""The ``barenet`` command: ``barenet train``, ``barenet models``.
+
+Mistakes in what was asked for (an unknown model or dataset, a bad value, a missing run
+directory) end with a one-line message on stderr and exit code 2, like argparse's own errors.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import models, train
+from .errors import UsageError
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .. import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="barenet", description="barenet: a CNN framework written from first principles on NumPy.")
+    parser.add_argument("--version", action="version", version=f"barenet {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    train.add_parser(subparsers)
+    models.add_parser(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line on ``argv`` (``sys.argv[1:]`` by default); return the exit code.
+
+    argparse's errors (an unknown option, an invalid value) raise ``SystemExit(2)`` as usual.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
+    args.argv = argv
+    try:
+        return args.run(args)
+    except UsageError as exc:
+        print(f"barenet {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

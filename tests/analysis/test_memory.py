@@ -1,0 +1,76 @@
+"""Memory figures: the im2col workspace estimate against the buffers a convolution really allocates,
+and the training-memory arithmetic."""
+import threading
+
+import numpy as np
+import pytest
+
+import barenet
+from barenet import nn
+from barenet.analysis import summary, training_memory
+from barenet.analysis.memory import conv_workspace_bytes, format_bytes
+from barenet.functional import im2col
+
+
+def _allocated_workspace(layer, x_shape) -> int:
+    """Bytes of the scratch buffers a fresh thread holds after one forward of ``layer``."""
+    found = {}
+
+    def run():
+        with barenet.no_grad():
+            layer(barenet.zeros(*x_shape))
+        found["bytes"] = sum(b.nbytes for b in im2col._local.__dict__.get("buffers", {}).values() if b is not None)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    return found["bytes"]
+
+
+@pytest.mark.parametrize("layer, x_shape", [
+    (nn.Conv2d(16, 32, 3, padding=1), (3, 16, 20, 20)),
+    (nn.Conv2d(8, 4, 5, stride=2, padding=2), (2, 8, 17, 15)),
+    (nn.Conv2d(64, 64, 3, padding=1), (40, 64, 28, 28)),  # more than one chunk
+])
+def test_workspace_estimate_equals_the_allocated_buffers(layer, x_shape):
+    s = summary(layer, x_shape[1:], batch_size=x_shape[0])
+    assert s.workspace_bytes == _allocated_workspace(layer, x_shape)
+
+
+def test_chunking_bounds_the_workspace():
+    c, k, out = 64, (3, 3), (56, 56)
+    per_sample = c * 9 * 56 * 56 * 4
+    whole = conv_workspace_bytes(c, k, out, 64, 64, 4, chunked=False)
+    assert whole == 64 * per_sample + 64 * 64 * 56 * 56 * 4
+    assert conv_workspace_bytes(c, k, out, 64, 64, 4) <= max(im2col.CHUNK_BYTES, per_sample) + 64 * 64 * 56 * 56 * 4
+    assert conv_workspace_bytes(32, k, out, 32, 8, 4, depthwise=True) == 0
+
+
+def test_training_memory_items():
+    memory = training_memory(100, 20, 80, 1000, 7, batch_size=3, optimizer="adam")
+    assert memory == {"batch_size": 3, "optimizer": "adam", "parameters": 120, "gradients": 80,
+                      "optimizer_state": 160, "activations": 3000, "workspace": 7, "total": 3367}
+    assert training_memory(100, 0, 80, 10, 0, 1, "sgd")["optimizer_state"] == 0
+    with pytest.raises(ValueError, match="unknown optimizer 'lamb'. Valid names: sgd, momentum"):
+        training_memory(1, 0, 1, 1, 0, 1, "lamb")
+    with pytest.raises(ValueError, match="batch_size must be a positive int"):
+        training_memory(1, 0, 1, 1, 0, 0, "sgd")
+
+
+def test_frozen_parameters_need_no_gradient_or_state():
+    model = nn.Sequential(nn.Linear(10, 10), nn.Linear(10, 2))
+    model[0].requires_grad_(False)
+    s = summary(model, (10,))
+    assert s.trainable_params == 22 and s.trainable_bytes == 22 * 4
+    assert s.training_memory(optimizer="momentum")["gradients"] == 22 * 4
+    assert s.layers[1].backward_macs == 2 * s.layers[1].macs and s.layers[0].backward_macs == 0
+
+
+def test_float64_model():
+    s = summary(nn.Sequential(nn.Conv2d(1, 2, 3)).double(), (1, 5, 5))
+    assert s.dtype == "float64" and s.param_bytes == 20 * 8 and s.activation_bytes == 2 * 9 * 8
+    assert np.dtype(s.dtype).itemsize == 8
+
+
+def test_format_bytes():
+    assert [format_bytes(n) for n in (12, 1536, 5 * 2**30)] == ["12 B", "1.5 KiB", "5.0 GiB"]

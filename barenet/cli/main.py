@@ -1,4 +1,4 @@
-"""The ``barenet`` command: ``barenet train``, ``barenet models``.
+"""The ``barenet`` command: ``train``, ``models``, ``summary``, ``explain``, ``profile``, ``compare``, ``viz``.
 
 Mistakes in what was asked for (an unknown model or dataset, a bad value, a missing run
 directory) end with a one-line message on stderr and exit code 2, like argparse's own errors.
@@ -8,7 +8,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import models, train
+from ..analysis.commands import add_parsers as add_analysis_parsers
+from . import models, train, viz
 from .errors import UsageError
 
 __all__ = ["build_parser", "main"]
@@ -23,6 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     train.add_parser(subparsers)
     models.add_parser(subparsers)
+    add_analysis_parsers(subparsers, UsageError)
+    viz.add_parser(subparsers)
     return parser
 
 

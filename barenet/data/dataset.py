@@ -193,9 +193,11 @@ class DataLoader:
     def __init__(self, dataset, batch_size: int = 1, shuffle: bool = False, drop_last: bool = False,
                  generator: np.random.Generator | None = None, collate_fn=None, prefetch: int = 0):
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be a positive integer. Received: batch_size={batch_size!r}.")
+            raise ValueError(f"DataLoader: batch_size must be a positive integer. "
+                             f"Received: batch_size={batch_size!r}.")
         if not isinstance(prefetch, (int, np.integer)) or prefetch < 0:
-            raise ValueError(f"DataLoader: prefetch must be a non-negative integer. Received: prefetch={prefetch!r}.")
+            raise ValueError(f"DataLoader: prefetch must be a non-negative integer. "
+                             f"Received: prefetch={prefetch!r}.")
         self.dataset, self.batch_size, self.shuffle, self.drop_last = dataset, int(batch_size), shuffle, drop_last
         self.generator, self.collate_fn, self.prefetch = generator, collate_fn, int(prefetch)
 

@@ -4,7 +4,6 @@ import pytest
 from harness import assert_close
 
 from barenet.data import DataLoader, Digits, get_dataset, list_datasets, resize_bilinear
-from barenet.data.registry import _PLANNED
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +122,7 @@ def test_augmented_digits_are_shifted_copies_with_background_fill():
                for dy in range(5) for dx in range(5))
 
 
-def test_registry_builds_digits_and_refuses_the_rest():
+def test_registry_builds_digits_and_knows_the_folder_datasets():
     data = get_dataset("digits")
     assert (data.name, data.num_classes, data.in_channels, data.image_size) == ("digits", 10, 1, (32, 32))
     assert data.train.max_shift == 0
@@ -132,7 +131,6 @@ def test_registry_builds_digits_and_refuses_the_rest():
         get_dataset("imagenet")
     with pytest.raises(ValueError, match="takes no argument"):
         get_dataset("digits:/tmp")
-    planned = [p.split(":")[0] for p in _PLANNED if p.split(":")[0] not in list_datasets()]
-    if planned:
-        with pytest.raises(ValueError, match=rf"dataset '{planned[0]}' is not yet supported. Supported: .*digits"):
-            get_dataset(f"{planned[0]}:/some/dir")
+    assert set(list_datasets()) == {"cifar10", "cifar100", "digits", "fashion-mnist", "folder", "mnist", "shapes"}
+    with pytest.raises(ValueError, match=r"'cifar10' reads the CIFAR-10 batches from a folder; pass it as 'cifar10:DIR'"):
+        get_dataset("cifar10")

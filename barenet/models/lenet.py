@@ -157,7 +157,8 @@ class PartialConv2d(nn.Module):
         return F.conv2d(x, _ScatterKernels(self._index, shape)(self.weight), self.bias)
 
     def extra_repr(self) -> str:
-        return f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, connections={len(self._index)}"
+        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"connections={len(self._index)}")
 
 
 class EuclideanRBF(nn.Module):

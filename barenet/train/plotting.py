@@ -24,7 +24,8 @@ def plot_curves(history: list[dict], path: str | os.PathLike, val_name: str = "v
         for split in ("train", val_name):
             values = [row.get(f"{split}_{metric}") for row in history]
             if any(v is not None for v in values):
-                ax.plot(epochs, [v * scale if v is not None else None for v in values], marker="o", ms=3, label=split)
+                scaled = [v * scale if v is not None else None for v in values]
+                ax.plot(epochs, scaled, marker="o", ms=3, label=split)
         ax.set_xlabel("epoch")
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)

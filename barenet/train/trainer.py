@@ -87,8 +87,8 @@ class Trainer:
             ckpt_path: a checkpoint written by a previous run to resume from.
 
         Returns:
-            One dict per epoch: ``epoch``, ``lr``, ``train_loss``, ``train_acc1``,
-            ``train_acc5``, ``<val_name>_loss``..., ``time_s``, ``images_per_s``.
+            One dict per epoch: ``epoch``, ``lr``, ``train_loss``, ``train_acc1``, ``train_acc5``,
+            ``train_images_per_s``, ``<val_name>_loss``, ``<val_name>_acc1``..., ``time_s``.
 
         Raises:
             FloatingPointError: the training loss became NaN or infinite.
@@ -205,8 +205,8 @@ class Trainer:
             top5 = f" top5 {100 * row[f'{split}_acc5']:.2f}%" if f"{split}_acc5" in row else ""
             return f" | {split} loss {row[f'{split}_loss']:.4f} acc {100 * row[f'{split}_acc1']:.2f}%{top5}"
 
-        width = len(str(self.target_epochs))
-        return (f"epoch {row['epoch']:>{width}}/{self.target_epochs}{part('train')}{part(self.val_name)} | lr {row['lr']:.4g}"
+        epoch = f"epoch {row['epoch']:>{len(str(self.target_epochs))}}/{self.target_epochs}"
+        return (f"{epoch}{part('train')}{part(self.val_name)} | lr {row['lr']:.4g}"
                 f" | {row['time_s']:.1f} s, {row['train_images_per_s']:.0f} img/s")
 
     def summary(self) -> dict:
@@ -250,7 +250,8 @@ class Trainer:
         if train_loader is not None and hasattr(train_loader, "load_state_dict"):
             train_loader.load_state_dict(state["loader"])
         self.epoch, self.history, self.best = state["epoch"], list(state["history"]), dict(state["best"])
-        self.bad_epochs, self.stopped_early, self.elapsed_s = state["bad_epochs"], state["stopped_early"], state["elapsed_s"]
+        self.bad_epochs, self.stopped_early = state["bad_epochs"], state["stopped_early"]
+        self.elapsed_s = state["elapsed_s"]
 
     def save_checkpoint(self, path, train_loader=None) -> None:
         save_checkpoint(self.state_dict(train_loader), path)

@@ -8,10 +8,11 @@ import time
 from pathlib import Path
 
 from .. import __version__, manual_seed, models, optim
+from ..analysis import summary
+from ..analysis.report import summary_table
 from ..data import DataLoader, get_dataset
 from ..train import CHECKPOINT_DIR, Trainer, make_run_dir, read_json, write_json
 from .errors import UsageError
-from .summary import model_summary
 
 # Tuned for `barenet train` alone: lenet5 on the digits, measured over seeds 0-19 at 98.76% mean
 # test accuracy (97.78-99.72%, 19 of 20 seeds >= 98%; seed 0: 99.44%) in 19-27 s of training on
@@ -156,7 +157,7 @@ def _build(config: dict):
 
 def _summary(model, data, config) -> str:
     try:
-        return model_summary(model, (1, data.in_channels, *data.image_size))
+        return summary_table(summary(model, (data.in_channels, *data.image_size)))
     except ValueError as exc:  # the model cannot take this dataset's images
         raise UsageError(f"model {config['model']!r} cannot run on {config['data']!r} images "
                          f"{(data.in_channels, *data.image_size)}: {exc}") from None

@@ -28,7 +28,7 @@ def test_train_one_epoch_writes_the_run_directory(tmp_path, capsys):
     assert main(["train", "--epochs", "1", "--out", str(tmp_path), "--no-progress"]) == 0
     out = capsys.readouterr().out
     assert re.search(r"^test accuracy: \d{1,3}\.\d\d%$", out, re.MULTILINE)
-    assert "total 60,000 parameters" in out and "features.c3    PartialConv2d" in out
+    assert "Parameters: 60,000 (60,000 trainable)" in out and re.search(r"features\.c3\s+PartialConv2d", out)
     run_dir = _run_dir(out)
     assert run_dir.parent == tmp_path and run_dir.name.startswith("lenet5-digits-")
     names = {p.name for p in run_dir.iterdir()}

@@ -121,3 +121,13 @@ def test_atomic_write_replaces_whole_files(tmp_path):
     atomic_write(path, b"first version, rather long")
     atomic_write(path, b"second")
     assert path.read_bytes() == b"second" and len(list(tmp_path.iterdir())) == 1
+
+
+def test_atomic_write_gives_the_permissions_of_an_ordinary_file(tmp_path):
+    import os
+    import stat
+
+    atomic_write(tmp_path / "a.bin", b"x")
+    (tmp_path / "b.bin").write_bytes(b"x")
+    mode = lambda p: stat.S_IMODE(os.stat(p).st_mode)  # noqa: E731
+    assert mode(tmp_path / "a.bin") == mode(tmp_path / "b.bin")

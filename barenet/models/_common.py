@@ -16,25 +16,6 @@ from .. import nn
 __all__ = ["ZooModel", "names_failing_layer", "kaiming_init_", "fill_docstring"]
 
 
-class ZooModel(nn.Module):
-    """Base class of the zoo's classifiers.
-
-    Subclasses set ``self.in_channels`` and implement ``forward_features`` (input to the last
-    feature map) and ``forward_head`` (feature map to logits).
-    """
-
-    in_channels = 3
-
-    def forward(self, x):
-        return self.forward_head(self.forward_features(x))
-
-    def check_input(self, x) -> None:
-        """Raise ``ValueError`` unless ``x`` is a batch of images with ``in_channels`` channels."""
-        if x.ndim != 4 or x.shape[1] != self.in_channels:
-            raise ValueError(f"{type(self).__name__}: expected an input of shape (N, {self.in_channels}, H, W). "
-                             f"Received: x.shape={tuple(x.shape)}.")
-
-
 def names_failing_layer(method):
     """Decorate ``forward_features``/``forward_head`` so a ``ValueError`` raised by an op names its layer.
 
@@ -55,6 +36,36 @@ def names_failing_layer(method):
             named.layer_named = True
             raise named from error
     return wrapper
+
+
+class ZooModel(nn.Module):
+    """Base class of the zoo's classifiers.
+
+    Subclasses set ``self.in_channels``; the default ``forward_features`` (input to the last
+    feature map) runs ``self.features`` and the default ``forward_head`` (feature map to logits)
+    runs ``self.classifier`` on the flattened ``self.avgpool`` output — the layout of AlexNet, VGG
+    and MobileNet; other models override either.
+    """
+
+    in_channels = 3
+
+    def forward(self, x):
+        return self.forward_head(self.forward_features(x))
+
+    @names_failing_layer
+    def forward_features(self, x):
+        self.check_input(x)
+        return self.features(x)
+
+    @names_failing_layer
+    def forward_head(self, x):
+        return self.classifier(self.avgpool(x).flatten(1))
+
+    def check_input(self, x) -> None:
+        """Raise ``ValueError`` unless ``x`` is a batch of images with ``in_channels`` channels."""
+        if x.ndim != 4 or x.shape[1] != self.in_channels:
+            raise ValueError(f"{type(self).__name__}: expected an input of shape (N, {self.in_channels}, H, W). "
+                             f"Received: x.shape={tuple(x.shape)}.")
 
 
 def _failing_layer(model: nn.Module, error: BaseException) -> str | None:

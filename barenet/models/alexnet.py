@@ -3,7 +3,7 @@ Networks", NeurIPS 2012 — torchvision's single-GPU variant and the paper's two
 from __future__ import annotations
 
 from .. import nn
-from ._common import ZooModel, names_failing_layer
+from ._common import ZooModel
 from .registry import register_model
 
 __all__ = ["AlexNet", "alexnet", "alexnet_paper"]
@@ -30,15 +30,6 @@ class AlexNet(ZooModel):
         self.features = features
         self.avgpool = nn.Identity() if avgpool is None else avgpool
         self.classifier = classifier
-
-    @names_failing_layer
-    def forward_features(self, x):
-        self.check_input(x)
-        return self.features(x)
-
-    @names_failing_layer
-    def forward_head(self, x):
-        return self.classifier(self.avgpool(x).flatten(1))
 
 
 def _torchvision_alexnet(num_classes: int, in_channels: int, dropout: float) -> AlexNet:

@@ -3,7 +3,7 @@ Bottlenecks", CVPR 2018, in torchvision's layout."""
 from __future__ import annotations
 
 from .. import nn
-from ._common import ZooModel, kaiming_init_, names_failing_layer
+from ._common import ZooModel, kaiming_init_
 from .registry import register_model
 
 __all__ = ["ConvBNReLU6", "InvertedResidual", "MobileNetV2", "mobilenet_v2"]
@@ -105,15 +105,6 @@ class MobileNetV2(ZooModel):
     def _make_stage(inp: int, oup: int, repeats: int, stride: int, expand_ratio: int) -> list:
         return [InvertedResidual(inp if i == 0 else oup, oup, stride if i == 0 else 1, expand_ratio)
                 for i in range(repeats)]
-
-    @names_failing_layer
-    def forward_features(self, x):
-        self.check_input(x)
-        return self.features(x)
-
-    @names_failing_layer
-    def forward_head(self, x):
-        return self.classifier(self.avgpool(x).flatten(1))
 
 
 @register_model

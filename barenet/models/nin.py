@@ -75,11 +75,6 @@ class NiN(ZooModel):
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
 
     @names_failing_layer
-    def forward_features(self, x):
-        self.check_input(x)
-        return self.features(x)
-
-    @names_failing_layer
     def forward_head(self, x):
         return self.avgpool(x).flatten(1)
 

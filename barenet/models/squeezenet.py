@@ -89,11 +89,6 @@ class SqueezeNet(ZooModel):
         return [Fire(inplanes, squeeze, expand, expand) for inplanes, squeeze, expand in fires]
 
     @names_failing_layer
-    def forward_features(self, x):
-        self.check_input(x)
-        return self.features(x)
-
-    @names_failing_layer
     def forward_head(self, x):
         return self.classifier(x).flatten(1)
 

@@ -3,7 +3,7 @@ ICLR 2015 — configurations A, B, D, E (VGG-11/13/16/19), with or without batch
 from __future__ import annotations
 
 from .. import nn
-from ._common import ZooModel, fill_docstring, kaiming_init_, names_failing_layer
+from ._common import ZooModel, fill_docstring, kaiming_init_
 from .registry import register_model
 
 __all__ = ["VGG", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn"]
@@ -45,15 +45,6 @@ class VGG(ZooModel):
         )
         if init_weights:
             kaiming_init_(self, linear_std=0.01)
-
-    @names_failing_layer
-    def forward_features(self, x):
-        self.check_input(x)
-        return self.features(x)
-
-    @names_failing_layer
-    def forward_head(self, x):
-        return self.classifier(self.avgpool(x).flatten(1))
 
 
 def _make_features(layers: list, in_channels: int, batch_norm: bool) -> nn.Sequential:

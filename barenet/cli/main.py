@@ -1,4 +1,5 @@
-"""The ``barenet`` command: ``train``, ``models``, ``summary``, ``explain``, ``profile``, ``compare``, ``viz``.
+"""The ``barenet`` command: ``train``, ``eval``, ``predict``, ``models``, ``summary``, ``explain``,
+``profile``, ``compare``, ``viz``.
 
 Mistakes in what was asked for (an unknown model or dataset, a bad value, a missing run
 directory) end with a one-line message on stderr and exit code 2, like argparse's own errors.
@@ -9,7 +10,8 @@ import argparse
 import sys
 
 from ..analysis.commands import add_parsers as add_analysis_parsers
-from . import models, train, viz
+from . import eval as eval_cmd
+from . import models, predict, train, viz
 from .errors import UsageError
 
 __all__ = ["build_parser", "main"]
@@ -23,6 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"barenet {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     train.add_parser(subparsers)
+    eval_cmd.add_parser(subparsers)
+    predict.add_parser(subparsers)
     models.add_parser(subparsers)
     add_analysis_parsers(subparsers, UsageError)
     viz.add_parser(subparsers)

@@ -12,6 +12,7 @@ from ..analysis import summary
 from ..analysis.report import summary_table
 from ..data import DataLoader, get_dataset
 from ..train import CHECKPOINT_DIR, Trainer, make_run_dir, read_json, write_json
+from ..train.diagnostics import Diagnostics
 from .errors import UsageError
 
 # Tuned for `barenet train` alone: lenet5 on the digits, measured over seeds 0-19 at 98.76% mean
@@ -109,6 +110,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its last checkpoint "
                                                         "(only --epochs may change)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--diagnostics", action="store_true",
+                   help="record per layer and epoch the gradient/weight norm ratio and the dead ReLU and "
+                        "saturated sigmoid/tanh fractions (diagnostics.csv, diagnostics.png)")
     p.set_defaults(run=run)
 
 
@@ -181,7 +185,8 @@ def run(args) -> int:
     print(summary)
     trainer = Trainer(model, optimizer, scheduler=scheduler, max_grad_norm=config["clip_grad_norm"],
                       patience=config["patience"], run_dir=run_dir, val_name="test",
-                      progress=not args.no_progress and sys.stderr.isatty())
+                      progress=not args.no_progress and sys.stderr.isatty(),
+                      callbacks=[Diagnostics(model)] if args.diagnostics else ())
     train_loader = DataLoader(data.train, batch_size=config["batch_size"], shuffle=True)
     test_loader = DataLoader(data.test, batch_size=EVAL_BATCH_SIZE)
     ckpt = run_dir / CHECKPOINT_DIR / "last.safetensors" if resume_dir else None

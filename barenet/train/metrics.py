@@ -6,7 +6,7 @@ import numpy as np
 from .. import backend
 from ..autograd import Tensor
 
-__all__ = ["MeanMeter", "accuracy", "topk_correct"]
+__all__ = ["MeanMeter", "accuracy", "confusion_matrix", "topk_correct"]
 
 
 def topk_correct(logits, target, topk: tuple[int, ...] = (1,)) -> dict[int, int]:
@@ -81,3 +81,38 @@ class MeanMeter:
     @property
     def mean(self) -> float:
         return self.total / self.count if self.count else float("nan")
+
+
+def confusion_matrix(labels, predictions, num_classes: int) -> np.ndarray:
+    """Counts of each (true class, predicted class) pair.
+
+    Args:
+        labels: the true classes.
+        predictions: the predicted classes.
+        num_classes: the number of classes ``C``.
+
+    Shape:
+        - labels: ``(N,)``
+        - predictions: ``(N,)``
+        - Returns: ``(C, C)``, row ``i`` the samples of class ``i``, column ``j`` those predicted ``j``
+
+    Returns:
+        int64 counts; the trace over ``N`` is the accuracy.
+
+    Raises:
+        ValueError: shapes that differ, or a class outside ``[0, num_classes)``.
+
+    Example:
+        >>> confusion_matrix(np.array([0, 1, 1]), np.array([0, 0, 1]), 2).tolist()
+        [[1, 0], [1, 1]]
+    """
+    labels, predictions = np.asarray(labels).astype(np.int64), np.asarray(predictions).astype(np.int64)
+    if labels.ndim != 1 or labels.shape != predictions.shape:
+        raise ValueError(f"confusion_matrix: expected labels and predictions of the same shape (N,). "
+                         f"Received: labels.shape={labels.shape}, predictions.shape={predictions.shape}.")
+    both = np.concatenate([labels, predictions])
+    if both.size and (both.min() < 0 or both.max() >= num_classes):
+        raise ValueError(f"confusion_matrix: classes must lie in [0, {num_classes}). "
+                         f"Received: classes from {both.min()} to {both.max()}.")
+    flat = labels * num_classes + predictions  # (N,) cell index
+    return np.bincount(flat, minlength=num_classes * num_classes).reshape(num_classes, num_classes)

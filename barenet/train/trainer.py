@@ -47,6 +47,9 @@ class Trainer:
         log: called with each per-epoch line; ``print`` by default, None for silence.
         val_name: the held-out split's name in logs and files (``"val"``, or ``"test"``).
         topk: the top-k accuracies to measure.
+        callbacks: objects whose optional methods run during ``fit``: ``on_after_backward(trainer)``
+            after each training step's backward pass (before clipping and the step) and
+            ``on_epoch_end(trainer, row)`` after each epoch (e.g. ``barenet.train.diagnostics.Diagnostics``).
 
     Example:
         >>> import numpy as np, barenet
@@ -62,7 +65,8 @@ class Trainer:
 
     def __init__(self, model, optimizer, loss=None, scheduler=None, *, max_grad_norm: float | None = None,
                  patience: int | None = None, seed: int | None = None, run_dir: str | os.PathLike | None = None,
-                 progress: bool = True, log=print, val_name: str = "val", topk: tuple[int, ...] = (1, 5)):
+                 progress: bool = True, log=print, val_name: str = "val", topk: tuple[int, ...] = (1, 5),
+                 callbacks=()):
         if max_grad_norm is not None and not max_grad_norm > 0:
             raise ValueError(f"Trainer: max_grad_norm must be positive. Received: max_grad_norm={max_grad_norm!r}.")
         if patience is not None and (not isinstance(patience, int) or patience < 1):
@@ -72,6 +76,7 @@ class Trainer:
         self.max_grad_norm, self.patience, self.seed = max_grad_norm, patience, seed
         self.run_dir = Path(run_dir) if run_dir is not None else None
         self.progress, self.log, self.val_name, self.topk = progress, log, val_name, tuple(topk)
+        self.callbacks = list(callbacks)
         self.epoch, self.history, self.elapsed_s = 0, [], 0.0
         self.best = {"epoch": 0, "loss": math.inf}
         self.bad_epochs, self.stopped_early, self.target_epochs = 0, False, 0
@@ -103,6 +108,7 @@ class Trainer:
             self.epoch += 1
             row = self._run_epoch(train_loader, val_loader, epochs)
             self.history.append(row)
+            self._callback("on_epoch_end", row)
             self.elapsed_s = time.perf_counter() - start
             self._end_epoch(row, train_loader)
         if self.run_dir is not None:
@@ -139,6 +145,7 @@ class Trainer:
                     "Try a lower learning rate or gradient clipping.")
             self.optimizer.zero_grad()
             loss.backward()
+            self._callback("on_after_backward")
             if self.max_grad_norm is not None:
                 clip_grad_norm_(self.model.parameters(), self.max_grad_norm)
             self.optimizer.step()
@@ -162,6 +169,12 @@ class Trainer:
                 self._update(meters, float(self.loss(output, y).item()), output, y)
         self.model.train(was_training)
         return {name: m.mean for name, m in meters.items()}
+
+    def _callback(self, event: str, *args) -> None:
+        for callback in self.callbacks:
+            method = getattr(callback, event, None)
+            if method is not None:
+                method(self, *args)
 
     def _metric_names(self) -> list[str]:
         return ["loss"] + [f"acc{k}" for k in self.topk]

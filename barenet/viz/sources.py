@@ -9,12 +9,10 @@ import numpy as np
 
 from .. import models, nn
 from ..data import get_dataset, resize_bilinear
-from ..train import CHECKPOINT_DIR, load_checkpoint, read_json
+from ..train.runs import load_run
 from .hooks import in_channels
 
 __all__ = ["Source", "default_images", "load_image", "load_source"]
-
-_CHECKPOINTS = ("best", "last")
 
 
 class Source(NamedTuple):
@@ -46,17 +44,10 @@ def load_source(source: str, checkpoint: str = "best") -> Source:
         ValueError: a source that is none of these, a run without checkpoints, an unknown model.
         FileNotFoundError: a run whose files are missing.
     """
-    if checkpoint not in _CHECKPOINTS:
-        raise ValueError(f"viz: checkpoint must be one of {_CHECKPOINTS}. Received: checkpoint={checkpoint!r}.")
     path = Path(source)
-    if path.is_dir():
-        return _from_run(path, _run_checkpoint(path, checkpoint))
-    if path.is_file():
-        run_dir = path.parent.parent
-        if path.parent.name != CHECKPOINT_DIR or not (run_dir / "config.json").is_file():
-            raise ValueError(f"viz: the checkpoint {str(path)!r} is not inside a run directory "
-                             f"(RUN/{CHECKPOINT_DIR}/*.safetensors next to RUN/config.json), so its model is unknown.")
-        return _from_run(run_dir, path)
+    if path.exists():
+        run = load_run(path, checkpoint, caller="viz")
+        return Source(run.model, run.name, run.run_dir, run.data)
     if source in models.list_models():
         from .. import manual_seed
 
@@ -66,27 +57,6 @@ def load_source(source: str, checkpoint: str = "best") -> Source:
                      f"Models: {', '.join(models.list_models())}.")
 
 
-def _run_checkpoint(run_dir: Path, checkpoint: str) -> Path:
-    if not (run_dir / "config.json").is_file():
-        raise ValueError(f"viz: {str(run_dir)!r} is a folder but not a run directory (no config.json in it).")
-    for name in (checkpoint, "last"):
-        path = run_dir / CHECKPOINT_DIR / f"{name}.safetensors"
-        if path.is_file():
-            return path
-    raise ValueError(f"viz: the run {str(run_dir)!r} has no checkpoint yet "
-                     f"({CHECKPOINT_DIR}/{checkpoint}.safetensors).")
-
-
-def _from_run(run_dir: Path, checkpoint: Path) -> Source:
-    config = read_json(run_dir / "config.json")
-    data = get_dataset(config["data"])
-    model = models.get_model(config["model"], num_classes=data.num_classes, in_channels=data.in_channels)
-    state = load_checkpoint(checkpoint)
-    model.load_state_dict(state["model"] if "model" in state else state)
-    model.eval()
-    return Source(model, config["model"], run_dir, data)
-
-
 def _ink_scale(grey: np.ndarray, levels: tuple[float, float]) -> np.ndarray:
     """[0, 1] grey levels to a dataset's ``(background, foreground)`` range, ink bright on a dark
     ground as in the dataset (an image on a light ground is inverted first)."""
@@ -94,13 +64,18 @@ def _ink_scale(grey: np.ndarray, levels: tuple[float, float]) -> np.ndarray:
     return levels[0] + (levels[1] - levels[0]) * ink
 
 
-def load_image(path: str, source: Source) -> np.ndarray:
+def load_image(path: str, source: Source, caller: str = "viz") -> np.ndarray:
     """Read an image file as the model's input ``(C, H, W)`` float32.
 
     The file is converted to the model's channel count (grey or RGB) and resized to the run's
     image size (32x32 for one-channel zoo models, 224x224 otherwise); pixels are scaled to
     [0, 1], or, for a dataset that states its ``background`` and ``foreground`` levels (the
     digits), to that range with the ink bright.
+
+    Args:
+        path: the image file.
+        source: the model (and run) it feeds.
+        caller: the name that starts error messages.
 
     Raises:
         FileNotFoundError: no such file.
@@ -109,13 +84,13 @@ def load_image(path: str, source: Source) -> np.ndarray:
     from PIL import Image, UnidentifiedImageError
 
     if not Path(path).is_file():
-        raise FileNotFoundError(f"viz: no image file {str(path)!r}.")
+        raise FileNotFoundError(f"{caller}: no image file {str(path)!r}.")
     channels = _channels(source)
     try:
         with Image.open(path) as image:
             pixels = np.asarray(image.convert("L" if channels == 1 else "RGB"), dtype=np.float64) / 255.0
     except UnidentifiedImageError:
-        raise ValueError(f"viz: {str(path)!r} is not an image file Pillow can read.") from None
+        raise ValueError(f"{caller}: {str(path)!r} is not an image file Pillow can read.") from None
     pixels = pixels[None] if pixels.ndim == 2 else pixels.transpose(2, 0, 1)  # (C, h, w)
     pixels = resize_bilinear(pixels, _image_size(source))
     test = source.data.test if source.data is not None else None

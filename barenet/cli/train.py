@@ -74,7 +74,8 @@ def _blas_threads(setting, model):
 
 # (flag, metavar, type, help); the default from DEFAULTS is appended to the help.
 _OPTIONS = (
-    ("--data", "SPEC", str, "dataset spec: digits (later mnist:DIR, cifar10:DIR, folder:DIR)"),
+    ("--data", "SPEC", str, "dataset: digits, mnist:DIR, fashion-mnist:DIR, cifar10:DIR, cifar100:DIR, "
+                              "folder:DIR or shapes"),
     ("--epochs", "N", _number(int, 1, True), "total epochs"),
     ("--batch-size", "N", _number(int, 1, True), "training batch size"),
     ("--lr", "LR", _number(float, 0, False), "initial learning rate"),

@@ -11,7 +11,7 @@ import numpy as np
 
 from . import _functional as F
 
-__all__ = ["CenterCrop", "Compose", "RandomCrop", "RandomHorizontalFlip", "RandomResizedCrop",
+__all__ = ["CenterCrop", "Compose", "Pad", "RandomCrop", "RandomHorizontalFlip", "RandomResizedCrop",
            "RandomScaleJitter", "Resize"]
 
 
@@ -114,6 +114,25 @@ def center_crop(img, height: int, width: int):
         img = F.pad(img, dw // 2, dh // 2, (dw + 1) // 2, (dh + 1) // 2)
         h, w = F.image_size(img)
     return F.crop(img, int(round((h - height) / 2)), int(round((w - width) / 2)), height, width)
+
+
+class Pad:
+    """Pad every side by ``padding`` pixels (an int, or (left, top, right, bottom)) with ``fill``.
+
+    Example:
+        >>> Pad(2)(np.zeros((1, 28, 28), dtype=np.float32)).shape
+        (1, 32, 32)
+    """
+
+    def __init__(self, padding, fill: float = 0.0):
+        self.padding = _parse_padding(padding)
+        self.fill = fill
+
+    def __call__(self, img):
+        return F.pad(img, *self.padding, fill=self.fill)
+
+    def __repr__(self) -> str:
+        return f"Pad(padding={self.padding}, fill={self.fill})"
 
 
 class RandomCrop:

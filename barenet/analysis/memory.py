@@ -27,19 +27,25 @@ OPTIMIZER_STATE = {"sgd": 0, "momentum": 1, "nesterov": 1, "rmsprop": 1, "adagra
 
 
 def conv_workspace_bytes(in_channels: int, kernel: tuple, out_hw: tuple, out_channels: int, batch_size: int,
-                         itemsize: int, depthwise: bool = False, chunked: bool = True) -> int:
+                         itemsize: int, depthwise: bool = False, chunked: bool = True,
+                         in_width: int | None = None, stride: tuple = (1, 1)) -> int:
     """Bytes of the scratch buffers barenet's forward convolution uses for one layer.
 
     The columns of ``n`` samples at a time (``im2col.chunks``; the whole batch unless
     ``chunked``) plus the GEMM's output for them; a depthwise convolution works elementwise and
-    needs none.
+    needs none. Given the input width and the stride, a stride-1 convolution narrower than its
+    input is costed as barenet computes it, widened to the input's width (``im2col.widened``).
     """
     if depthwise:
         return 0
-    per_sample = in_channels * kernel[0] * kernel[1] * out_hw[0] * out_hw[1] * itemsize
-    start, stop = im2col.chunks(batch_size, per_sample)[0] if chunked else (0, batch_size)
+    oh, ow = out_hw
+    if in_width is not None and tuple(stride) == (1, 1) and ow < in_width <= im2col.WIDEN_LIMIT * ow:
+        ow = in_width
+    plane = oh * ow
+    per_sample = in_channels * kernel[0] * kernel[1] * plane * itemsize
+    start, stop = (im2col.chunks(batch_size, per_sample, plane) if chunked else [(0, batch_size)])[0]
     n = stop - start
-    return n * per_sample + out_channels * n * out_hw[0] * out_hw[1] * itemsize
+    return n * per_sample + out_channels * n * plane * itemsize
 
 
 def training_memory(param_bytes: int, buffer_bytes: int, trainable_bytes: int, activation_bytes: int,

@@ -234,7 +234,9 @@ def _workspace(layers: list, batch: int, itemsize: int, chunked: bool = True) ->
         c_in, out_hw, c_out = layer.input_shapes[0][1], layer.output_shape[2:], layer.output_shape[1]
         groups = getattr(layer.module, "groups", 1)
         sizes.append(conv_workspace_bytes(c_in, layer.kernel, out_hw, c_out, batch, itemsize,
-                                          depthwise=groups > 1 and groups == c_in, chunked=chunked))
+                                          depthwise=groups > 1 and groups == c_in, chunked=chunked,
+                                          in_width=layer.input_shapes[0][3],
+                                          stride=tuple(getattr(layer.module, "stride", (1, 1)))))
     return max(sizes)
 
 

@@ -31,6 +31,7 @@ def _allocated_workspace(layer, x_shape) -> int:
     (nn.Conv2d(16, 32, 3, padding=1), (3, 16, 20, 20)),
     (nn.Conv2d(8, 4, 5, stride=2, padding=2), (2, 8, 17, 15)),
     (nn.Conv2d(64, 64, 3, padding=1), (40, 64, 28, 28)),  # more than one chunk
+    (nn.Conv2d(6, 16, 5), (64, 6, 14, 14)),  # LeNet's c3: "valid", computed widened to the input width
 ])
 def test_workspace_estimate_equals_the_allocated_buffers(layer, x_shape):
     s = summary(layer, x_shape[1:], batch_size=x_shape[0])

@@ -5,8 +5,9 @@ Run it with the OpenBLAS variables this machine presets unset (they halve NumPy'
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv/bin/python benchmarks/bench_ops.py
 
 Both frameworks use the thread count of NumPy's BLAS (``torch.set_num_threads``). For each case
-the two frameworks run alternately, after warm-up, and the medians are reported, so that load
-from other processes hits both alike. Peak memory is barenet's: the tracemalloc peak of one
+the two frameworks run alternately, after warm-up, with a pause after each run (idle BLAS and
+OpenMP threads spin for a while after a call), and the medians are reported, so that load from
+other processes hits both alike. Peak memory is barenet's: the tracemalloc peak of one
 forward + backward (NumPy reports its allocations to tracemalloc), with the convolution
 workspaces released first so that they are counted. Ops that are not implemented yet are skipped.
 
@@ -43,6 +44,8 @@ CONV_SHAPES = [
     (128, 32, 16, 16, 32, 3, 1, 1, 1), (128, 64, 8, 8, 64, 3, 1, 1, 1), (32, 64, 56, 56, 64, 3, 1, 1, 1),
     (32, 3, 224, 224, 64, 11, 4, 2, 1), (32, 256, 56, 56, 64, 1, 1, 0, 1), (32, 128, 56, 56, 128, 3, 1, 1, 128),
 ]
+# Idle BLAS/OpenMP threads spin for up to ~0.1 s after a call; pause so that they fall asleep.
+PAUSE_S = 0.2
 
 
 class Case:
@@ -65,7 +68,6 @@ class Case:
 
     def prepare(self, rng) -> None:
         """Run once (so shape errors surface here) and fix the upstream gradient."""
-        self.upstream = {}
         out = self.fn("barenet", *self.inputs("barenet"))
         gy = rng.standard_normal(out.shape).astype(np.float32)
         self.upstream = {"barenet": barenet.tensor(gy), "torch": torch.tensor(gy) if torch else None}
@@ -92,10 +94,8 @@ def other_cases(rng):
         yield Case("pool", f"max_pool2d 128x64x32x32 k{k} s{s}", [x], [True], fn)
 
     def bn(lib, t, weight, bias):
-        mean = np.zeros(64, np.float32)
-        var = np.ones(64, np.float32)
-        stats = [barenet.tensor(mean), barenet.tensor(var)] if lib == "barenet" else [torch.tensor(mean),
-                                                                                      torch.tensor(var)]
+        make = barenet.tensor if lib == "barenet" else torch.tensor
+        stats = [make(np.zeros(64, np.float32)), make(np.ones(64, np.float32))]  # running mean, var
         return _ops(lib).batch_norm(t, *stats, weight, bias, training=True)
 
     yield Case("norm", "batch_norm train 128x64x32x32", [x, np.ones(64, np.float32), np.zeros(64, np.float32)],
@@ -106,7 +106,7 @@ def other_cases(rng):
                lambda lib, t, y: _ops(lib).cross_entropy(t, y))
 
 
-def _median_ms(case: Case, lib: str, inputs, times: list) -> None:
+def _time_once(case: Case, lib: str, inputs, times: list) -> None:
     t0 = time.perf_counter()
     case.run(lib, inputs)
     times.append((time.perf_counter() - t0) * 1e3)
@@ -128,9 +128,10 @@ def measure(case: Case, repeat: int, warmup: int) -> dict:
     times = {lib: [] for lib in libs}
     for i in range(warmup + repeat):
         for lib in libs:  # alternate, so background load hits both frameworks alike
-            _median_ms(case, lib, inputs[lib], times[lib])
+            _time_once(case, lib, inputs[lib], times[lib])
             for t in inputs[lib]:
                 t.grad = None
+            time.sleep(PAUSE_S)  # or the spinning threads steal a core from the other's next run
     med = {lib: statistics.median(v[warmup:]) for lib, v in times.items()}
     return {"name": case.name, "barenet": med["barenet"], "torch": med.get("torch"), "peak": _peak_mb(case)}
 

@@ -166,12 +166,14 @@ def forward(x, w, b, g: Geometry, groups: int):
 
 def backward(gy, g: Geometry, groups: int, x_shape: tuple, w_shape: tuple, x=None, w=None):
     """``(dL/dx, dL/dw)`` of y = x (*) w; dL/dx only when ``w`` is given, dL/dw only when ``x`` is."""
+    if x is None and w is None:  # only the bias wants a gradient
+        return None, None
     if _depthwise(w_shape, groups):
         return _dw_backward(gy, g, x_shape, w_shape, x, w)
     gx = None
     if w is not None and _flipped_wins(g, x_shape, w_shape):
         gx, w = _gemm_forward(gy, _flip_weight(w, groups), None, g.flipped(), groups), None
-    if x is None and w is None:
-        return gx, None
+        if x is None:
+            return gx, None
     gx2, gw = _gemm_backward(gy, g, groups, x_shape, w_shape, x, w)
     return (gx if gx2 is None else gx2), gw

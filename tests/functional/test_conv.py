@@ -137,6 +137,14 @@ def test_conv2d_keeps_float32_and_skips_unneeded_grads(rng):
     assert x.grad.dtype == np.float32 and w.grad is None
 
 
+@pytest.mark.parametrize("groups", [1, 3])
+def test_conv2d_gradient_of_bias_alone(groups, rng):
+    x, w = _t(rng.standard_normal((2, 3, 5, 5))), _t(rng.standard_normal((3, 3 // groups, 3, 3)))
+    b = _t(rng.standard_normal(3), grad=True)
+    F.conv2d(x, w, b, padding=1, groups=groups).sum().backward()
+    np.testing.assert_allclose(b.grad.numpy(), np.full(3, 2 * 5 * 5))
+
+
 @pytest.mark.parametrize("chunk_bytes, widen_limit", [(1, 1.5), (3000, 1.5), (3000, 1.0), (1, 1.0)])
 def test_conv2d_strategy_settings_do_not_change_results(chunk_bytes, widen_limit, rng, monkeypatch):
     """Chunks of 1 sample (or a few), with or without widening, give the one-chunk results."""

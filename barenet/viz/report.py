@@ -119,9 +119,10 @@ def _run_tables(run_dir: Path | None) -> str:
         path = run_dir / name
         if path.is_file():
             parts.append(f"<div><h3>{caption}</h3>{_table(json.loads(path.read_text()))}</div>")
-    curves = run_dir / "curves.png"
-    if curves.is_file():  # drawn by the trainer; embedded as it is
-        parts.append(_img(curves.read_bytes(), "training curves"))
+    # Drawn by the trainer and by ``barenet eval``; embedded as they are, not redrawn.
+    for name, caption in (("curves.png", "training curves"), ("confusion_matrix.png", "confusion matrix")):
+        if (run_dir / name).is_file():
+            parts.append(_img((run_dir / name).read_bytes(), caption))
     return f'<h2>Training run {html.escape(run_dir.name)}</h2>\n<div class="row">{"".join(parts)}</div>\n'
 
 

@@ -135,3 +135,16 @@ def test_default_images_without_a_file():
     assert 0.0 <= photo[0].min() < photo[0].max() <= 1.0 and photo[0].std() > 0.05  # a real photo, in [0, 1]
     digits, labels, classes = default_images(viz.sources.load_source("lenet5"), count=2, start=5)
     assert [d.shape for d in digits] == [(1, 32, 32)] * 2 and len(labels) == 2 and classes[0] == "0"
+
+
+def test_run_section_embeds_the_trainers_and_evals_pictures(tmp_path):
+    import base64
+
+    from barenet.train.metrics import confusion_matrix
+    from barenet.train.plotting import plot_confusion_matrix
+    from barenet.viz.report import _run_tables
+
+    plot_confusion_matrix(confusion_matrix([0, 1, 1, 2], [0, 1, 2, 2], 3), tmp_path / "confusion_matrix.png")
+    page = _run_tables(tmp_path)
+    assert "confusion matrix" in page
+    assert base64.b64encode((tmp_path / "confusion_matrix.png").read_bytes()).decode() in page

@@ -3,17 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
-from ..autograd import no_grad
-from ..data import DataLoader
-from ..functional import cross_entropy
-from ..train import confusion_matrix, load_run, plot_confusion_matrix, topk_correct
+from ..train import draw_confusion_matrix, evaluate_run, load_run
 from .errors import UsageError
 
-__all__ = ["add_parser", "evaluate_run"]
-
-EVAL_BATCH_SIZE = 256
+__all__ = ["add_parser"]
 
 
 def add_parser(subparsers) -> None:
@@ -29,23 +22,6 @@ def add_parser(subparsers) -> None:
     p.set_defaults(run=run)
 
 
-def evaluate_run(model, dataset, batch_size: int = EVAL_BATCH_SIZE) -> dict:
-    """Loss, top-1 and top-5 accuracy (fractions), labels and predictions of ``model`` on ``dataset``."""
-    meters = {"loss": 0.0, 1: 0, 5: 0}
-    labels, predictions = [], []
-    with no_grad():
-        for x, y in DataLoader(dataset, batch_size=batch_size):
-            output = model(x)
-            meters["loss"] += float(cross_entropy(output, y).item()) * len(y)
-            for k, correct in topk_correct(output, y, (1, 5)).items():
-                meters[k] += correct
-            labels.append(np.asarray(y.numpy()))
-            predictions.append(np.asarray(output.numpy()).argmax(axis=1))
-    n = max(sum(len(y) for y in labels), 1)
-    return {"loss": meters["loss"] / n, "accuracy": meters[1] / n, "top5_accuracy": meters[5] / n,
-            "labels": np.concatenate(labels), "predictions": np.concatenate(predictions)}
-
-
 def run(args) -> int:
     try:
         loaded = load_run(args.run_or_checkpoint, args.checkpoint, data=args.data, caller="eval")
@@ -53,10 +29,8 @@ def run(args) -> int:
         raise UsageError(str(exc).removeprefix("eval: ")) from None
     data = loaded.data
     result = evaluate_run(loaded.model, data.test)
-    matrix = confusion_matrix(result["labels"], result["predictions"], data.num_classes)
     out = Path(args.out) if args.out else loaded.run_dir / "confusion_matrix.png"
-    plot_confusion_matrix(matrix, out, getattr(data.test, "classes", None),
-                          title=f"{loaded.name} on {data.name}: {100 * result['accuracy']:.2f}% top-1")
+    draw_confusion_matrix(loaded.name, data, result, out)
     print(f"{loaded.name} ({loaded.checkpoint}) on {data.name}: {len(result['labels'])} test images")
     print(f"test loss: {result['loss']:.4f}")
     print(f"test accuracy: {100 * result['accuracy']:.2f}%")

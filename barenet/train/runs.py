@@ -8,10 +8,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import NamedTuple
 
+import numpy as np
+
+from ..autograd import no_grad
+from ..data import DataLoader
+from ..functional import cross_entropy
 from .checkpoint import load_checkpoint
+from .metrics import confusion_matrix, topk_correct
+from .plotting import plot_confusion_matrix
 from .rundir import CHECKPOINT_DIR, read_json
 
-__all__ = ["LoadedRun", "load_run", "run_checkpoint"]
+__all__ = ["LoadedRun", "draw_confusion_matrix", "evaluate_run", "load_run", "run_checkpoint"]
+
+EVAL_BATCH_SIZE = 256
 
 _CHECKPOINTS = ("best", "last")
 
@@ -94,3 +103,27 @@ def _from_run(run_dir: Path, ckpt: Path, spec: str | None) -> LoadedRun:
     model.load_state_dict(state["model"] if "model" in state else state)
     model.eval()
     return LoadedRun(model, config["model"], run_dir, data, ckpt)
+
+
+def evaluate_run(model, dataset, batch_size: int = EVAL_BATCH_SIZE) -> dict:
+    """Loss, top-1 and top-5 accuracy (fractions), labels and predictions of ``model`` on ``dataset``."""
+    meters = {"loss": 0.0, 1: 0, 5: 0}
+    labels, predictions = [], []
+    with no_grad():
+        for x, y in DataLoader(dataset, batch_size=batch_size):
+            output = model(x)
+            meters["loss"] += float(cross_entropy(output, y).item()) * len(y)
+            for k, correct in topk_correct(output, y, (1, 5)).items():
+                meters[k] += correct
+            labels.append(np.asarray(y.numpy()))
+            predictions.append(np.asarray(output.numpy()).argmax(axis=1))
+    n = max(sum(len(y) for y in labels), 1)
+    return {"loss": meters["loss"] / n, "accuracy": meters[1] / n, "top5_accuracy": meters[5] / n,
+            "labels": np.concatenate(labels), "predictions": np.concatenate(predictions)}
+
+
+def draw_confusion_matrix(name: str, data, result: dict, path) -> None:
+    """Draw the confusion matrix of an ``evaluate_run`` result on ``data.test`` to ``path``."""
+    matrix = confusion_matrix(result["labels"], result["predictions"], data.num_classes)
+    plot_confusion_matrix(matrix, path, getattr(data.test, "classes", None),
+                          title=f"{name} on {data.name}: {100 * result['accuracy']:.2f}% top-1")

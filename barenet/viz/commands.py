@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..train import draw_confusion_matrix, evaluate_run
 from .deconvnet import deconvnet, plot_deconvnet
 from .features import feature_maps, plot_feature_maps
 from .filters import filters, plot_filters
@@ -99,6 +100,9 @@ def viz_command(args) -> int:
         count = 2 if args.viz == "report" else 1
         images, labels, classes = default_images(source, count, args.index)
     if args.viz == "report":
+        matrix_png = source.run_dir / "confusion_matrix.png" if source.run_dir else None
+        if matrix_png is not None and source.data is not None and not matrix_png.exists():
+            draw_confusion_matrix(source.name, source.data, evaluate_run(source.model, source.data.test), matrix_png)
         path = write_report(out / "report.html", source.model, images, labels=labels, classes=classes,
                             dataset=source.data.test if source.data is not None else None, run_dir=source.run_dir,
                             title=f"{source.name}: what it learned")

@@ -13,15 +13,16 @@ __all__ = ["CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "
 
 
 class _Loss(Module):
-    def __init__(self, reduction: str = "mean"):
+    # Keyword-only, so a reduction string can't land in torch's old size_average/reduce slots.
+    def __init__(self, *, reduction: str = "mean"):
         super().__init__()
         F.loss_pointwise._check_reduction(type(self).__name__, reduction)
         self.reduction = reduction
 
 
 class _WeightedLoss(_Loss):
-    def __init__(self, weight=None, reduction: str = "mean"):
-        super().__init__(reduction)
+    def __init__(self, weight=None, *, reduction: str = "mean"):
+        super().__init__(reduction=reduction)
         self.register_buffer("weight", weight)
 
 
@@ -46,7 +47,7 @@ class CrossEntropyLoss(_WeightedLoss):
 
     def __init__(self, weight=None, *, ignore_index: int = -100, reduction: str = "mean",
                  label_smoothing: float = 0.0):
-        super().__init__(weight, reduction)
+        super().__init__(weight, reduction=reduction)
         self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
 
     def forward(self, input, target):
@@ -72,7 +73,7 @@ class NLLLoss(_WeightedLoss):
     """
 
     def __init__(self, weight=None, *, ignore_index: int = -100, reduction: str = "mean"):
-        super().__init__(weight, reduction)
+        super().__init__(weight, reduction=reduction)
         self.ignore_index = ignore_index
 
     def forward(self, input, target):
@@ -94,9 +95,6 @@ class MSELoss(_Loss):
         4.0
     """
 
-    def __init__(self, *, reduction: str = "mean"):
-        super().__init__(reduction)
-
     def forward(self, input, target):
         return F.mse_loss(input, target, reduction=self.reduction)
 
@@ -115,9 +113,6 @@ class L1Loss(_Loss):
         >>> L1Loss()(barenet.tensor([-2.0]), barenet.tensor([0.0])).item()
         2.0
     """
-
-    def __init__(self, *, reduction: str = "mean"):
-        super().__init__(reduction)
 
     def forward(self, input, target):
         return F.l1_loss(input, target, reduction=self.reduction)
@@ -140,7 +135,7 @@ class SmoothL1Loss(_Loss):
     """
 
     def __init__(self, *, reduction: str = "mean", beta: float = 1.0):
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         self.beta = beta
 
     def forward(self, input, target):
@@ -162,9 +157,6 @@ class BCELoss(_WeightedLoss):
         >>> round(BCELoss()(barenet.tensor([0.5]), barenet.tensor([0.0])).item(), 4)
         0.6931
     """
-
-    def __init__(self, weight=None, *, reduction: str = "mean"):
-        super().__init__(weight, reduction)
 
     def forward(self, input, target):
         return F.binary_cross_entropy(input, target, self.weight, reduction=self.reduction)
@@ -188,7 +180,7 @@ class BCEWithLogitsLoss(_WeightedLoss):
     """
 
     def __init__(self, weight=None, *, reduction: str = "mean", pos_weight=None):
-        super().__init__(weight, reduction)
+        super().__init__(weight, reduction=reduction)
         self.register_buffer("pos_weight", pos_weight)
 
     def forward(self, input, target):

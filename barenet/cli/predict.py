@@ -1,27 +1,16 @@
 """``barenet predict``: the top-k classes a trained run gives image files, with their probabilities."""
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 
 from ..autograd import Tensor, no_grad
 from ..functional import softmax
 from ..train import load_run
 from ..viz.sources import Source, load_image
+from .arguments import number
 from .errors import UsageError
 
 __all__ = ["add_parser", "predict_images"]
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
-    return value
 
 
 def add_parser(subparsers) -> None:
@@ -31,7 +20,7 @@ def add_parser(subparsers) -> None:
                     "(channels, size, the dataset's scaling) and its top-k classes are printed.")
     p.add_argument("run_or_checkpoint", metavar="RUN_OR_CHECKPOINT", help="run directory or checkpoint file")
     p.add_argument("images", metavar="IMAGE", nargs="+", help="image files")
-    p.add_argument("--top-k", metavar="K", type=_positive, default=5, help="classes to print per image (default: 5)")
+    p.add_argument("--top-k", metavar="K", type=number(int, 1, True), default=5, help="classes to print per image (default: 5)")
     p.add_argument("--checkpoint", choices=("best", "last"), default="best",
                    help="which checkpoint of a run directory (default: best)")
     p.set_defaults(run=run)

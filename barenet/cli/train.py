@@ -1,7 +1,6 @@
 """``barenet train``: train a zoo model on a dataset, with a run directory and exact resume."""
 from __future__ import annotations
 
-import argparse
 import contextlib
 import sys
 import time
@@ -13,6 +12,7 @@ from ..analysis.report import summary_table
 from ..data import DataLoader, get_dataset
 from ..train import CHECKPOINT_DIR, Trainer, make_run_dir, read_json, write_json
 from ..train.diagnostics import Diagnostics
+from .arguments import number
 from .errors import UsageError
 
 # Tuned for `barenet train` alone: lenet5 on the digits, measured over seeds 0-19 at 98.76% mean
@@ -36,23 +36,10 @@ _RESUMABLE = {"epochs", "no_progress", "resume"}
 EVAL_BATCH_SIZE = 256
 
 
-def _number(kind, low: float, low_ok: bool, high: float | None = None):
-    def parse(text: str):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {'an integer' if kind is int else 'a number'}, got {text!r}")
-        if value < low or (value == low and not low_ok) or (high is not None and value >= high):
-            bounds = f"{'>=' if low_ok else '>'} {low}" + (f" and < {high}" if high is not None else "")
-            raise argparse.ArgumentTypeError(f"must be {bounds}, got {text}")
-        return value
-    return parse
-
-
 def _threads(text: str):
     if text == "auto":
         return text
-    return _number(int, 1, True)(text)
+    return number(int, 1, True)(text)
 
 
 @contextlib.contextmanager
@@ -76,17 +63,17 @@ def _blas_threads(setting, model):
 _OPTIONS = (
     ("--data", "SPEC", str, "dataset: digits, mnist:DIR, fashion-mnist:DIR, cifar10:DIR, cifar100:DIR, "
                               "folder:DIR or shapes"),
-    ("--epochs", "N", _number(int, 1, True), "total epochs"),
-    ("--batch-size", "N", _number(int, 1, True), "training batch size"),
-    ("--lr", "LR", _number(float, 0, False), "initial learning rate"),
+    ("--epochs", "N", number(int, 1, True), "total epochs"),
+    ("--batch-size", "N", number(int, 1, True), "training batch size"),
+    ("--lr", "LR", number(float, 0, False), "initial learning rate"),
     ("--optimizer", None, OPTIMIZERS, "optimizer"),
-    ("--momentum", "M", _number(float, 0, True, 1), "SGD momentum"),
-    ("--weight-decay", "WD", _number(float, 0, True), "L2 penalty, applied by the optimizer"),
+    ("--momentum", "M", number(float, 0, True, 1), "SGD momentum"),
+    ("--weight-decay", "WD", number(float, 0, True), "L2 penalty, applied by the optimizer"),
     ("--schedule", None, SCHEDULES, "learning-rate schedule: step divides by 10 at 1/2 and 3/4 of the "
                                     "epochs, cosine anneals to 0"),
-    ("--seed", "N", _number(int, 0, True), "seed of initialisation, shuffling and augmentation"),
-    ("--clip-grad-norm", "NORM", _number(float, 0, False), "clip the gradients' global norm"),
-    ("--patience", "N", _number(int, 1, True), "stop after this many epochs without a lower test loss"),
+    ("--seed", "N", number(int, 0, True), "seed of initialisation, shuffling and augmentation"),
+    ("--clip-grad-norm", "NORM", number(float, 0, False), "clip the gradients' global norm"),
+    ("--patience", "N", number(int, 1, True), "stop after this many epochs without a lower test loss"),
     ("--threads", "N", _threads, "BLAS threads: a number, or auto (1 for models under 1M parameters, "
                                  "whose products are too small to split; all cores otherwise)"),
     ("--out", "DIR", str, "folder that holds the run directories"),

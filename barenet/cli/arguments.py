@@ -1,0 +1,21 @@
+"""Option parsers shared by the subcommands (argparse turns their errors into exit code 2)."""
+from __future__ import annotations
+
+import argparse
+
+__all__ = ["number"]
+
+
+def number(kind, low: float, low_ok: bool, high: float | None = None):
+    """An argparse ``type`` accepting a ``kind`` (int or float) above ``low`` (or equal, with
+    ``low_ok``) and below ``high``."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {'an integer' if kind is int else 'a number'}, got {text!r}")
+        if value < low or (value == low and not low_ok) or (high is not None and value >= high):
+            bounds = f"{'>=' if low_ok else '>'} {low}" + (f" and < {high}" if high is not None else "")
+            raise argparse.ArgumentTypeError(f"must be {bounds}, got {text}")
+        return value
+    return parse

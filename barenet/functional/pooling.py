@@ -167,7 +167,7 @@ class AdaptiveMaxPool2d(_Pool):
         self.output_size, self.return_indices = output_size, return_indices
 
     def forward4(self, x):
-        xp, (N, C, H, W), (OH, OW) = backend.get_array_module(x), x.shape, self.output_size
+        xp, (H, W), (OH, OW) = backend.get_array_module(x), x.shape[2:], self.output_size
         rows, cols = _bin_offsets(H, OH), _bin_offsets(W, OW)  # (KH, OH), (KW, OW)
         by_row = [x.take(xp.asarray(r), axis=2) for r in rows]  # each (N, C, OH, W); take keeps C order
         views = (z.take(xp.asarray(c), axis=3) for z in by_row for c in cols)  # each (N, C, OH, OW), row-major

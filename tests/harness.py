@@ -73,3 +73,19 @@ def tie_free(rng, *shape, dtype=np.float64):
     """Distinct values spaced >= 0.05 apart in random order: max-based ops can't tie or flake."""
     n = int(np.prod(shape))
     return (rng.permutation(n) * 0.05 - n * 0.025).reshape(shape).astype(dtype)
+
+
+def assert_sgd_step_trains_every_parameter(model, loss, name: str = ""):
+    """Backward through ``loss``, take one SGD step, and check that every parameter of ``model``
+    got a finite gradient and changed."""
+    from barenet import optim
+
+    prefix = f"{name}: " if name else ""
+    assert np.isfinite(loss.item()), f"{prefix}loss is not finite"
+    loss.backward()
+    before = {k: p.numpy().copy() for k, p in model.named_parameters()}
+    optim.SGD(model.parameters(), lr=0.1).step()
+    for key, p in model.named_parameters():
+        assert p.grad is not None, f"{prefix}{key} got no gradient"
+        assert np.isfinite(p.grad.numpy()).all(), f"{prefix}{key} has a non-finite gradient"
+        assert not np.array_equal(p.numpy(), before[key]), f"{prefix}{key} did not change after an SGD step"

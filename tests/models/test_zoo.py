@@ -7,8 +7,9 @@ import pytest
 
 import barenet
 from barenet import functional as F
-from barenet import optim
 from barenet.models import get_model, get_model_builder, list_models, resnet_cifar
+
+from harness import assert_sgd_step_trains_every_parameter
 
 # The input each model is tried on: 32x32 unless it needs another size (fully connected layers
 # after a fixed-size map) or accepts a smaller one, so the suite stays fast.
@@ -70,14 +71,7 @@ def test_one_training_step_reaches_every_parameter(built):
     outputs = out if isinstance(out, tuple) else (out,)  # GoogLeNet adds its auxiliary logits
     target = barenet.tensor(np.arange(2) % _num_classes(name))
     loss = sum(F.cross_entropy(o, target) for o in outputs)
-    assert np.isfinite(loss.item())
-    loss.backward()
-    before = {k: p.numpy().copy() for k, p in model.named_parameters()}
-    optim.SGD(model.parameters(), lr=0.1).step()
-    for key, p in model.named_parameters():
-        assert p.grad is not None, f"{name}: {key} got no gradient"
-        assert np.isfinite(p.grad.numpy()).all(), f"{name}: {key} has a non-finite gradient"
-        assert not np.array_equal(p.numpy(), before[key]), f"{name}: {key} did not change after an SGD step"
+    assert_sgd_step_trains_every_parameter(model, loss, name)
     model.zero_grad()
 
 

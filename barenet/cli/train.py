@@ -155,8 +155,8 @@ def _summary(model, data, config) -> str:
                          f"{(data.in_channels, *data.image_size)}: {exc}") from None
 
 
-def _new_run_dir(config: dict, argv: list[str]) -> Path:
-    run_dir = make_run_dir(config["out"], config["model"], config["data"])
+def _new_run_dir(config: dict, dataset: str, argv: list[str]) -> Path:
+    run_dir = make_run_dir(config["out"], config["model"], dataset)
     write_json(run_dir / "config.json", {**config, "barenet_version": __version__,
                                          "command": " ".join(["barenet", *argv])})
     return run_dir
@@ -166,7 +166,7 @@ def run(args) -> int:
     config, resume_dir = _config(args)
     data, model, optimizer, scheduler = _build(config)
     summary = _summary(model, data, config)
-    run_dir = resume_dir or _new_run_dir(config, args.argv)
+    run_dir = resume_dir or _new_run_dir(config, data.name, args.argv)
     augmented = " (augmented)" if config["augment"] else ""
     print(f"{config['model']} on {config['data']}: {len(data.train)} train{augmented} / "
           f"{len(data.test)} test images")

@@ -32,3 +32,5 @@ def test_cli_trains_lenet5_on_mnist_files(tmp_path, capsys):
     assert main(["train", "--data", f"mnist:{tmp_path}", "--epochs", "1", "--out", str(tmp_path / "runs"),
                  "--no-progress"]) == 0
     assert "test accuracy:" in capsys.readouterr().out
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    assert run_dir.name.startswith("lenet5-mnist-2")  # named for the dataset, not for the folder it came from

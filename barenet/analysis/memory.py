@@ -1,4 +1,4 @@
-"""Memory: parameter and activation bytes, barenet's im2col workspace, and training memory.
+"""Memory: parameter and activation bytes, barenet's convolution workspace, and training memory.
 
 Training memory is estimated as the sum of
 
@@ -8,17 +8,18 @@ Training memory is estimated as the sum of
   momentum buffer for SGD with momentum and RMSprop, two moments for Adam/AdamW);
 - the activations saved for the backward pass: every layer's output for the whole batch (each
   layer's backward needs its input or output, and a layer's input is the previous output);
-- barenet's im2col workspace: convolution columns are built in chunks of about
-  ``functional.im2col.CHUNK_BYTES`` and the buffer is reused from layer to layer, so the
-  workspace is the largest chunk of any layer, not the sum.
+- barenet's convolution workspace: columns (and the GEMM's output) are built in chunks of the
+  batch of about ``functional.im2col.CHUNK_BYTES`` of columns, and the buffers are reused from
+  layer to layer, so the workspace is the largest chunk of any layer, not the sum.
 
 Example:
-    >>> conv_workspace_bytes(64, (3, 3), (56, 56), 64, batch_size=1, itemsize=4) > 0
-    True
+    >>> conv_workspace_bytes((1, 64, 56, 56), (64, 64, 3, 3), padding=1)  # (64*3 + 3*64) * 59 * 56 * 4
+    5074944
 """
 from __future__ import annotations
 
-from ..functional import im2col
+from ..functional import conv_kernels
+from ..functional.conv import conv2d_geometry
 
 __all__ = ["OPTIMIZER_STATE", "conv_workspace_bytes", "training_memory", "format_bytes"]
 
@@ -26,26 +27,17 @@ __all__ = ["OPTIMIZER_STATE", "conv_workspace_bytes", "training_memory", "format
 OPTIMIZER_STATE = {"sgd": 0, "momentum": 1, "nesterov": 1, "rmsprop": 1, "adagrad": 1, "adam": 2, "adamw": 2}
 
 
-def conv_workspace_bytes(in_channels: int, kernel: tuple, out_hw: tuple, out_channels: int, batch_size: int,
-                         itemsize: int, depthwise: bool = False, chunked: bool = True,
-                         in_width: int | None = None, stride: tuple = (1, 1)) -> int:
-    """Bytes of the scratch buffers barenet's forward convolution uses for one layer.
+def conv_workspace_bytes(input_shape: tuple, weight_shape: tuple, stride=1, padding=0, dilation=1,
+                         groups: int = 1, itemsize: int = 4, chunked: bool = True) -> int:
+    """Bytes of the scratch buffers barenet's forward ``conv2d`` keeps for one layer.
 
-    The columns of ``n`` samples at a time (``im2col.chunks``; the whole batch unless
-    ``chunked``) plus the GEMM's output for them; a depthwise convolution works elementwise and
-    needs none. Given the input width and the stride, a stride-1 convolution narrower than its
-    input is costed as barenet computes it, widened to the input's width (``im2col.widened``).
+    Whatever the strategy the layer takes (row shifts, im2col, depthwise; see
+    ``functional.conv_kernels``), the buffers of its largest chunk of the batch (the whole batch
+    unless ``chunked``). Arguments as ``conv2d``'s, with shapes (N, C_in, H, W) and
+    (C_out, C_in/groups, KH, KW).
     """
-    if depthwise:
-        return 0
-    oh, ow = out_hw
-    if in_width is not None and tuple(stride) == (1, 1) and ow < in_width <= im2col.WIDEN_LIMIT * ow:
-        ow = in_width
-    plane = oh * ow
-    per_sample = in_channels * kernel[0] * kernel[1] * plane * itemsize
-    start, stop = (im2col.chunks(batch_size, per_sample, plane) if chunked else [(0, batch_size)])[0]
-    n = stop - start
-    return n * per_sample + out_channels * n * plane * itemsize
+    g = conv2d_geometry(input_shape, weight_shape, stride, padding, dilation)
+    return conv_kernels.workspace_bytes(tuple(input_shape), tuple(weight_shape), g, groups, itemsize, chunked)
 
 
 def training_memory(param_bytes: int, buffer_bytes: int, trainable_bytes: int, activation_bytes: int,

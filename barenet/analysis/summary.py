@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .. import random
+from .. import nn, random
 from ..autograd import Tensor, set_grad_enabled
 from .counting import MAC_KINDS
 from .memory import conv_workspace_bytes, training_memory
@@ -67,8 +67,8 @@ class Summary:
             except that a layer reading the model input needs no dL/dx.
         ops: other operations per sample (``ops_by_type`` splits them by layer kind).
         activation_bytes: the outputs of every layer for one sample.
-        workspace_bytes: barenet's largest im2col workspace at ``batch_size`` (columns built a
-            chunk of the batch at a time, buffers reused from layer to layer).
+        workspace_bytes: barenet's largest convolution workspace at ``batch_size`` (columns built
+            a chunk of the batch at a time, buffers reused from layer to layer).
         naive_im2col_bytes: the same without chunking: the whole batch's columns at once.
         unused_params: parameters of layers the pass did not run.
     """
@@ -229,14 +229,11 @@ def _workspace(layers: list, batch: int, itemsize: int, chunked: bool = True) ->
     """The largest convolution workspace of any layer (the buffer is reused from layer to layer)."""
     sizes = [0]
     for layer in layers:
-        if layer.kind != "conv" or len(layer.input_shapes[0]) != 4:
-            continue
-        c_in, out_hw, c_out = layer.input_shapes[0][1], layer.output_shape[2:], layer.output_shape[1]
-        groups = getattr(layer.module, "groups", 1)
-        sizes.append(conv_workspace_bytes(c_in, layer.kernel, out_hw, c_out, batch, itemsize,
-                                          depthwise=groups > 1 and groups == c_in, chunked=chunked,
-                                          in_width=layer.input_shapes[0][3],
-                                          stride=tuple(getattr(layer.module, "stride", (1, 1)))))
+        conv = layer.module
+        if not isinstance(conv, nn.Conv2d) or len(layer.input_shapes[0]) != 4:
+            continue  # a transposed convolution's buffers are not counted
+        sizes.append(conv_workspace_bytes((batch, *layer.input_shapes[0][1:]), conv.weight.shape, conv.stride,
+                                          conv.padding, conv.dilation, conv.groups, itemsize, chunked))
     return max(sizes)
 
 

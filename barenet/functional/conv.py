@@ -13,7 +13,7 @@ from ..autograd import Function
 from . import conv_kernels
 from .im2col import Geometry
 
-__all__ = ["conv2d", "conv_transpose2d"]
+__all__ = ["conv2d", "conv_transpose2d", "conv2d_geometry"]
 
 
 def _pair(value, name: str, op: str) -> tuple:
@@ -182,13 +182,23 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: in
         (1, 1, 4, 4)
     """
     x, unbatched = _check_operands("conv2d", input, weight, bias, groups, in_axis=1, out_axis=0)
-    kernel = tuple(weight.shape[2:])
+    g = conv2d_geometry(x.shape, weight.shape, stride, padding, dilation)
+    _check_not_empty("conv2d", g, tuple(x.shape), "the dilated kernel is larger than the padded input")
+    return _apply(Conv2d(g, groups), x, weight, bias, unbatched)
+
+
+def conv2d_geometry(input_shape: tuple, weight_shape: tuple, stride=1, padding=0, dilation=1) -> Geometry:
+    """The sizes of ``conv2d(input, weight, stride=..., padding=..., dilation=...)``: the input's
+    last two dimensions, the kernel's, and the per-side paddings ``"same"``/``"valid"`` stand for.
+
+    Raises:
+        ValueError, TypeError: an argument ``conv2d`` would refuse.
+    """
+    kernel = tuple(weight_shape[2:])
     stride = _positive(stride, "stride", "conv2d")
     dilation = _positive(dilation, "dilation", "conv2d")
     pads = _conv_padding(padding, kernel, stride, dilation)
-    g = Geometry(*x.shape[2:], *kernel, *stride, *dilation, *pads)
-    _check_not_empty("conv2d", g, tuple(x.shape), "the dilated kernel is larger than the padded input")
-    return _apply(Conv2d(g, groups), x, weight, bias, unbatched)
+    return Geometry(*input_shape[-2:], *kernel, *stride, *dilation, *pads)
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups: int = 1,

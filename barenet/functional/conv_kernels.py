@@ -11,26 +11,27 @@ Strategies (the rule and the measurements behind it are in docs/benchmarks.md):
   offset, 2x faster than strided windows) when the offsets are flat shifts; a batch of G GEMMs
   with inner dimension KH*KW would waste most of the BLAS kernel. (With groups = 1 and C_in = 1,
   LeNet c1, the GEMM path measured 8x faster than the elementwise one: it has all C_out rows.)
+* stride 1 with every kernel offset a flat shift (the "same" convolutions, and "valid" ones
+  computed widened), kernels larger than 1x1: ``conv_rows.py``, which copies only the KW column
+  shifts and reads the kernel's rows as strided views; 1.1-2x faster than im2col on these.
 * otherwise im2col + one GEMM per chunk of the batch (``im2col.py``), groups batched in one
-  ``matmul``; stride-1 convolutions narrower than their input are computed widened. dL/dx is the
-  correlation of dL/dy with the flipped, transposed kernel where that wins (``_flipped_wins``),
-  else col2im of W^T dL/dy, fused with dL/dW in one pass over the batch.
+  ``matmul``; dL/dx is col2im of W^T dL/dy, fused with dL/dW in one pass over the batch.
 """
 from __future__ import annotations
 
 from .. import backend
+from . import conv_rows
 from .im2col import (Geometry, as_shifted, chunks, col2im, im2col, shift_indices, widened, workspace,
                      zero_wrapped)
 
 
-def _flip_weight(w, groups: int):
-    """(C_out, Cg, KH, KW) -> (C_in, C_out/G, KH, KW) rotated by 180 degrees, per group."""
-    o, cg, kh, kw = w.shape
-    wg = w.reshape(groups, o // groups, cg, kh, kw).transpose(0, 2, 1, 3, 4)
-    return wg[..., ::-1, ::-1].reshape(groups * cg, o // groups, kh, kw)
-
-
 # ----- im2col + GEMM --------------------------------------------------------------------
+def _gemm_chunks(n_all: int, c: int, g: Geometry, itemsize: int):
+    """Chunks of the batch for ``g`` (``widened``): about CHUNK_BYTES of columns each."""
+    p = g.oh * g.ow
+    return chunks(n_all, c * g.kh * g.kw * p * itemsize, p)
+
+
 def _gemm_forward(x, w, b, g: Geometry, groups: int):
     xp = backend.get_array_module(x, w)
     n_all, c = x.shape[:2]
@@ -38,7 +39,7 @@ def _gemm_forward(x, w, b, g: Geometry, groups: int):
     g = widened(g)  # its extra output columns are dropped when copying out
     o, p = w.shape[0], g.oh * g.ow
     w3 = w.reshape(groups, o // groups, -1)  # (G, C_out/G, Cg*KH*KW)
-    for n0, n1 in chunks(n_all, c * g.kh * g.kw * p * x.itemsize, p):
+    for n0, n1 in _gemm_chunks(n_all, c, g, x.itemsize):
         n = n1 - n0
         col = workspace(xp, "col", (c, g.kh, g.kw, n, g.oh, g.ow), x.dtype)
         im2col(x[n0:n1], col, g)
@@ -59,7 +60,7 @@ def _gemm_backward(gy, g: Geometry, groups: int, x_shape: tuple, w_shape: tuple,
     og, p = o // groups, g.oh * g.ow
     gx = None if w is None else xp.zeros(x_shape, dtype=gy.dtype)
     gw_t = None if x is None else xp.zeros((groups, cg * kh * kw, og), dtype=gy.dtype)
-    for n0, n1 in chunks(n_all, c * kh * kw * p * gy.itemsize, p):
+    for n0, n1 in _gemm_chunks(n_all, c, g, gy.itemsize):
         n = n1 - n0
         gyc = workspace(xp, "gy", (o, n, g.oh, g.ow), gy.dtype)
         gyc[..., :g.kept] = gy[n0:n1].transpose(1, 0, 2, 3)
@@ -79,7 +80,12 @@ def _gemm_backward(gy, g: Geometry, groups: int, x_shape: tuple, w_shape: tuple,
     return gx, gw
 
 
+
 # ----- depthwise: one input channel per group ----------------------------------------------
+def _dw_chunks(n_all: int, o: int, g: Geometry, itemsize: int):
+    return chunks(n_all, o * (g.h * g.w + g.oh * g.ow) * itemsize)
+
+
 def _repeat_channels(xp, x, m: int):
     """Input channel c feeds output channels c*m ... c*m + m-1."""
     return x if m == 1 else xp.repeat(x, m, axis=1)
@@ -95,7 +101,7 @@ def _dw_forward(x, w, b, g: Geometry):
     n_all, o = x.shape[0], w.shape[0]
     m = o // x.shape[1]
     y = xp.empty((n_all, o, g.oh, g.ow), dtype=x.dtype)
-    for n0, n1 in chunks(n_all, o * (g.h * g.w + g.oh * g.ow) * x.itemsize):
+    for n0, n1 in _dw_chunks(n_all, o, g, x.itemsize):
         yc = y[n0:n1]
         yc[...] = 0 if b is None else b.reshape(o, 1, 1)
         tmp = workspace(xp, "dw", yc.shape, x.dtype)
@@ -116,7 +122,7 @@ def _dw_backward(gy, g: Geometry, x_shape: tuple, w_shape: tuple, x=None, w=None
     m = o // c
     gx = None if w is None else xp.empty(x_shape, dtype=gy.dtype)
     gw = None if x is None else xp.zeros(w_shape, dtype=gy.dtype)
-    for n0, n1 in chunks(n_all, o * (g.h * g.w + g.oh * g.ow) * gy.itemsize):
+    for n0, n1 in _dw_chunks(n_all, o, g, gy.itemsize):
         n = n1 - n0
         tmp = workspace(xp, "dw", (n, o, g.oh, g.ow), gy.dtype)
         gys, ts = as_shifted(gy[n0:n1], g), as_shifted(tmp, g)
@@ -145,22 +151,28 @@ def _depthwise(w_shape: tuple, groups: int) -> bool:
     return groups > 1 and w_shape[1] == 1
 
 
-def _flipped_wins(g: Geometry, x_shape: tuple, w_shape: tuple) -> bool:
-    """Whether dL/dx is cheaper as a correlation of dL/dy with the flipped kernel than by col2im.
-
-    The correlation copies C_out*KH*KW columns per pixel where col2im adds C_in*KH*KW; measured,
-    it won by 15-25% on stride-1 "same"-width 3x3 convolutions with C_out <= C_in (ties at 56x56),
-    and lost 2.5-3x on C_in = 1 (LeNet c1), on "valid" ones (LeNet c3) and on 1x1.
-    """
-    o, _, kh, kw = w_shape
-    flipped = g.flipped()
-    return g.sh == g.sw == 1 and kh * kw > 1 and flipped.ow == flipped.w and o <= x_shape[1]
+def workspace_bytes(x_shape: tuple, w_shape: tuple, g: Geometry, groups: int, itemsize: int,
+                    chunked: bool = True) -> int:
+    """Bytes of the scratch buffers ``forward`` keeps after running on ``x_shape``: those of its
+    largest chunk of the batch (the whole batch when not ``chunked``)."""
+    n_all, c = x_shape[:2]
+    o = w_shape[0]
+    if _depthwise(w_shape, groups):
+        n = _dw_chunks(n_all, o, g, itemsize)[0][1] if chunked else n_all
+        return n * o * g.oh * g.ow * itemsize  # the product buffer
+    if conv_rows.applies(g):
+        return conv_rows.workspace_bytes(c, o, g, n_all, itemsize, chunked)
+    g = widened(g)
+    n = _gemm_chunks(n_all, c, g, itemsize)[0][1] if chunked else n_all
+    return n * (c * g.kh * g.kw + o) * g.oh * g.ow * itemsize  # columns and GEMM output
 
 
 def forward(x, w, b, g: Geometry, groups: int):
     """y = x (*) w + b: (N, C_in, H, W), (C_out, C_in/G, KH, KW) -> (N, C_out, OH, OW)."""
     if _depthwise(w.shape, groups):
         return _dw_forward(x, w, b, g)
+    if conv_rows.applies(g):
+        return conv_rows.forward(x, w, b, g, groups)
     return _gemm_forward(x, w, b, g, groups)
 
 
@@ -170,10 +182,6 @@ def backward(gy, g: Geometry, groups: int, x_shape: tuple, w_shape: tuple, x=Non
         return None, None
     if _depthwise(w_shape, groups):
         return _dw_backward(gy, g, x_shape, w_shape, x, w)
-    gx = None
-    if w is not None and _flipped_wins(g, x_shape, w_shape):
-        gx, w = _gemm_forward(gy, _flip_weight(w, groups), None, g.flipped(), groups), None
-        if x is None:
-            return gx, None
-    gx2, gw = _gemm_backward(gy, g, groups, x_shape, w_shape, x, w)
-    return (gx if gx2 is None else gx2), gw
+    if conv_rows.applies(g):
+        return conv_rows.backward(gy, g, groups, x_shape, w_shape, x, w)
+    return _gemm_backward(gy, g, groups, x_shape, w_shape, x, w)

@@ -73,16 +73,6 @@ class Geometry(NamedTuple):
         """Output columns that matter; the rest (from ``widened``) are computed and dropped."""
         return self.keep or self.ow
 
-    def flipped(self) -> "Geometry":
-        """dL/dx as a stride-1 correlation of dL/dy with the flipped kernel (stride 1 only).
-
-        Its input is dL/dy (OH, OW) and its output (H, W); a negative padding crops.
-        """
-        span_h, span_w = self.dh * (self.kh - 1), self.dw * (self.kw - 1)
-        return Geometry(self.oh, self.ow, self.kh, self.kw, 1, 1, self.dh, self.dw,
-                        span_h - self.pt, self.h - self.oh + self.pt,
-                        span_w - self.pl, self.w - self.ow + self.pl)
-
 
 def widened(g: Geometry) -> Geometry:
     """A stride-1 convolution narrower than its input (OW < W, e.g. a "valid" one) computed W wide.

@@ -28,23 +28,28 @@ def _allocated_workspace(layer, x_shape) -> int:
 
 
 @pytest.mark.parametrize("layer, x_shape", [
-    (nn.Conv2d(16, 32, 3, padding=1), (3, 16, 20, 20)),
-    (nn.Conv2d(8, 4, 5, stride=2, padding=2), (2, 8, 17, 15)),
-    (nn.Conv2d(64, 64, 3, padding=1), (40, 64, 28, 28)),  # more than one chunk
+    (nn.Conv2d(16, 32, 3, padding=1), (3, 16, 20, 20)),  # row shifts
+    (nn.Conv2d(8, 4, 5, stride=2, padding=2), (2, 8, 17, 15)),  # im2col
+    (nn.Conv2d(64, 64, 3, padding=1), (40, 64, 28, 28)),  # row shifts, more than one chunk
+    (nn.Conv2d(64, 64, 3, stride=2, padding=1), (40, 64, 28, 28)),  # im2col, more than one chunk
     (nn.Conv2d(6, 16, 5), (64, 6, 14, 14)),  # LeNet's c3: "valid", computed widened to the input width
+    (nn.Conv2d(12, 6, 1), (4, 12, 9, 9)),  # 1x1: im2col is one copy
+    (nn.Conv2d(8, 8, 3, padding=1, groups=8), (4, 8, 9, 9)),  # depthwise: one product buffer
 ])
 def test_workspace_estimate_equals_the_allocated_buffers(layer, x_shape):
     s = summary(layer, x_shape[1:], batch_size=x_shape[0])
     assert s.workspace_bytes == _allocated_workspace(layer, x_shape)
 
 
-def test_chunking_bounds_the_workspace():
-    c, k, out = 64, (3, 3), (56, 56)
-    per_sample = c * 9 * 56 * 56 * 4
-    whole = conv_workspace_bytes(c, k, out, 64, 64, 4, chunked=False)
-    assert whole == 64 * per_sample + 64 * 64 * 56 * 56 * 4
-    assert conv_workspace_bytes(c, k, out, 64, 64, 4) <= max(im2col.CHUNK_BYTES, per_sample) + 64 * 64 * 56 * 56 * 4
-    assert conv_workspace_bytes(32, k, out, 32, 8, 4, depthwise=True) == 0
+@pytest.mark.parametrize("stride", [1, 2])
+def test_chunking_bounds_the_workspace(stride):
+    """Unchunked, the buffers grow with the batch; chunked, they stay a small part of that."""
+    x_shape, w_shape = (64, 64, 56, 56), (64, 64, 3, 3)
+    whole = conv_workspace_bytes(x_shape, w_shape, stride, padding=1, chunked=False)
+    one = conv_workspace_bytes((1, *x_shape[1:]), w_shape, stride, padding=1)
+    chunked = conv_workspace_bytes(x_shape, w_shape, stride, padding=1)
+    assert 50 * one < whole <= 64 * one
+    assert chunked <= whole / 4 and chunked <= 2 * im2col.MAX_CHUNK_BYTES
 
 
 def test_training_memory_items():

@@ -76,9 +76,12 @@ CONV_CASES = [
     (2, 4, 5, 6, 3, (1, 1), 1, 0, 1, 1),          # 1x1
     (1, 4, 7, 7, 2, (1, 1), 2, 0, 1, 1),          # 1x1 strided (ResNet shortcut)
     (1, 2, 5, 5, 2, (3, 3), 1, 3, 1, 1),          # padding beyond the kernel span
-    (2, 4, 6, 7, 3, (3, 3), 1, 1, 1, 1),          # dL/dx by the flipped correlation
+    (2, 4, 6, 7, 3, (3, 3), 1, 1, 1, 1),          # "same": row-shift path
     (1, 4, 5, 6, 4, (3, 3), 1, 1, 1, 2),          # ... with groups
     (1, 3, 7, 7, 2, (3, 3), 1, 2, 2, 1),          # ... with dilation
+    (2, 3, 6, 6, 4, (1, 3), 1, (0, 1), 1, 1),     # ... one kernel row (no row offsets)
+    (2, 3, 6, 5, 2, (3, 1), 1, (1, 0), 1, 1),     # ... one kernel column (no column copies)
+    (1, 2, 7, 7, 3, (5, 5), 1, 0, 1, 1),          # "valid" too narrow to widen: im2col
 ]
 IDS = [f"case{i}" for i in range(len(CONV_CASES))]
 

@@ -2,7 +2,7 @@
 
 MNIST is not shipped: pass the folder holding the four IDX files (raw or .gz)::
 
-    python benchmarks/train_mnist.py DIR [--epochs 20] [--models lenet5 lenet5_relu]
+    python benchmarks/train_mnist.py DIR [--epochs 20] [--models lenet5 lenet5_relu] [--lr LR]
 
 LeCun et al. 1998 report 0.95% test error for LeNet-5 without distortions; the modern variant
 should reach >= 99.0% accuracy. Each model trains through the ``barenet train`` command, so the
@@ -21,10 +21,12 @@ from barenet.cli.main import main as barenet
 PAPER_ERROR = {"lenet5": 0.95}
 
 
-def run(model: str, data_dir: str, epochs: int, out: Path) -> dict:
+def run(model: str, data_dir: str, epochs: int, out: Path, lr: float | None) -> dict:
     before = set(out.glob(f"{model}-mnist*")) if out.exists() else set()
     start = time.perf_counter()
-    code = barenet(["train", model, "--data", f"mnist:{data_dir}", "--epochs", str(epochs), "--out", str(out)])
+    extra = ["--lr", str(lr)] if lr is not None else []
+    code = barenet(["train", model, "--data", f"mnist:{data_dir}", "--epochs", str(epochs), "--out", str(out),
+                    *extra])
     if code != 0:
         sys.exit(code)
     run_dir = (set(out.glob(f"{model}-mnist*")) - before).pop()
@@ -39,8 +41,9 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--models", nargs="+", default=["lenet5", "lenet5_relu"])
     parser.add_argument("--out", type=Path, default=Path("runs"))
+    parser.add_argument("--lr", type=float, help="initial learning rate (default: barenet train's)")
     args = parser.parse_args()
-    rows = [run(m, args.data_dir, args.epochs, args.out) for m in args.models]
+    rows = [run(m, args.data_dir, args.epochs, args.out, args.lr) for m in args.models]
     print("| model | test accuracy | test error | paper's error | wall time |")
     print("|---|---:|---:|---:|---:|")
     for r in rows:

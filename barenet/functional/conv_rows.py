@@ -121,15 +121,16 @@ def _weight_rows(w, groups: int):
     return w6.reshape(groups, kh * o // groups, cg * kw)
 
 
-def _chunks(n_all: int, c: int, g: Geometry, itemsize: int):
-    """Chunks of the batch for ``g`` (``widened``): about CHUNK_BYTES of columns each."""
-    return chunks(n_all, c * g.kw * _tall(g, 1).slot * g.w * itemsize, g.oh * g.w)
+def _chunks(n_all: int, c: int, o: int, g: Geometry, itemsize: int):
+    """Chunks of the batch for ``g`` (``widened``): about CHUNK_BYTES of columns and Z together
+    (on 128x16x32x32, 8 MiB of columns alone ran 10-20% slower)."""
+    return chunks(n_all, (c * g.kw + g.kh * o) * _tall(g, 1).slot * g.w * itemsize, g.oh * g.w)
 
 
 def workspace_bytes(c: int, o: int, g: Geometry, n_all: int, itemsize: int, chunked: bool = True) -> int:
     """Bytes of the buffers ``forward`` keeps: its largest chunk's columns and Z."""
     g = widened(g)
-    n = _chunks(n_all, c, g, itemsize)[0][1] if chunked else n_all
+    n = _chunks(n_all, c, o, g, itemsize)[0][1] if chunked else n_all
     return (c * g.kw + g.kh * o) * _tall(g, n).length * itemsize
 
 
@@ -143,7 +144,7 @@ def forward(x, w, b, g: Geometry, groups: int):
     row = g.dh * g.w  # the flat offset of one kernel row
     y = xp.empty((n_all, o, oh, kept), dtype=x.dtype)
     w_rows = _weight_rows(w, groups)
-    for n0, n1 in _chunks(n_all, c, g, x.itemsize):
+    for n0, n1 in _chunks(n_all, c, o, g, x.itemsize):
         t = _tall(g, n1 - n0)
         col = workspace(xp, "col", (c, kw, t.rows, t.width), x.dtype)
         _fill_columns(x[n0:n1], col, g, t)
@@ -172,7 +173,7 @@ def backward(gy, g: Geometry, groups: int, x_shape: tuple, w_shape: tuple, x=Non
     row = g.dh * g.w
     gx = None if w is None else xp.zeros(x_shape, dtype=gy.dtype)
     gw_t = None if x is None else xp.zeros((groups, cg * kw, kh * og), dtype=gy.dtype)
-    for n0, n1 in _chunks(n_all, c, g, gy.itemsize):
+    for n0, n1 in _chunks(n_all, c, o, g, gy.itemsize):
         t = _tall(g, n1 - n0)
         g3 = workspace(xp, "gy", (groups, kh, og, t.length), gy.dtype)
         _spread_gradient(gy[n0:n1], g3, t, oh, kept, row)

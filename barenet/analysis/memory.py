@@ -8,12 +8,13 @@ Training memory is estimated as the sum of
   momentum buffer for SGD with momentum and RMSprop, two moments for Adam/AdamW);
 - the activations saved for the backward pass: every layer's output for the whole batch (each
   layer's backward needs its input or output, and a layer's input is the previous output);
-- barenet's convolution workspace: columns (and the GEMM's output) are built in chunks of the
-  batch of about ``functional.im2col.CHUNK_BYTES`` of columns, and the buffers are reused from
-  layer to layer, so the workspace is the largest chunk of any layer, not the sum.
+- barenet's convolution workspace: columns (and the GEMM's output, and in the backward pass the
+  rearranged dL/dy) are built in chunks of the batch of about ``functional.im2col.CHUNK_BYTES``,
+  and each buffer is reused from layer to layer, so the workspace is, buffer by buffer, the
+  largest any layer needs, not the sum over layers.
 
 Example:
-    >>> conv_workspace_bytes((1, 64, 56, 56), (64, 64, 3, 3), padding=1)  # (64*3 + 3*64) * 59 * 56 * 4
+    >>> conv_workspace_bytes((1, 64, 56, 56), (64, 64, 3, 3), padding=1, backward=False)
     5074944
 """
 from __future__ import annotations
@@ -21,23 +22,45 @@ from __future__ import annotations
 from ..functional import conv_kernels
 from ..functional.conv import conv2d_geometry
 
-__all__ = ["OPTIMIZER_STATE", "conv_workspace_bytes", "training_memory", "format_bytes"]
+__all__ = ["OPTIMIZER_STATE", "conv_workspace_bytes", "conv_workspace_sizes", "network_workspace_bytes",
+           "training_memory", "format_bytes"]
 
 # Arrays of the parameters' size an optimizer keeps per trainable parameter.
 OPTIMIZER_STATE = {"sgd": 0, "momentum": 1, "nesterov": 1, "rmsprop": 1, "adagrad": 1, "adam": 2, "adamw": 2}
 
 
 def conv_workspace_bytes(input_shape: tuple, weight_shape: tuple, stride=1, padding=0, dilation=1,
-                         groups: int = 1, itemsize: int = 4, chunked: bool = True) -> int:
-    """Bytes of the scratch buffers barenet's forward ``conv2d`` keeps for one layer.
+                         groups: int = 1, itemsize: int = 4, chunked: bool = True, backward: bool = True) -> int:
+    """Bytes of the scratch buffers barenet's ``conv2d`` keeps for one layer after a forward
+    (and, when ``backward``, a backward) pass.
 
     Whatever the strategy the layer takes (row shifts, im2col, depthwise; see
     ``functional.conv_kernels``), the buffers of its largest chunk of the batch (the whole batch
     unless ``chunked``). Arguments as ``conv2d``'s, with shapes (N, C_in, H, W) and
-    (C_out, C_in/groups, KH, KW).
+    (C_out, C_in/groups, KH, KW). A network's workspace is not the largest layer's: see
+    ``network_workspace_bytes``.
     """
+    return sum(conv_workspace_sizes(input_shape, weight_shape, stride, padding, dilation, groups, itemsize,
+                                    chunked, backward).values())
+
+
+def conv_workspace_sizes(input_shape: tuple, weight_shape: tuple, stride=1, padding=0, dilation=1,
+                         groups: int = 1, itemsize: int = 4, chunked: bool = True, backward: bool = True) -> dict:
+    """``conv_workspace_bytes`` buffer by buffer: {workspace name: bytes}."""
     g = conv2d_geometry(input_shape, weight_shape, stride, padding, dilation)
-    return conv_kernels.workspace_bytes(tuple(input_shape), tuple(weight_shape), g, groups, itemsize, chunked)
+    return conv_kernels.workspace_sizes(tuple(input_shape), tuple(weight_shape), g, groups, itemsize, backward,
+                                        chunked)
+
+
+def network_workspace_bytes(layer_sizes) -> int:
+    """The workspace of a network whose convolutions have the buffers ``layer_sizes`` (one
+    ``conv_workspace_sizes`` dict per layer): buffers are reused from layer to layer by name, so
+    each name holds its largest size."""
+    largest = {}
+    for sizes in layer_sizes:
+        for name, size in sizes.items():
+            largest[name] = max(largest.get(name, 0), size)
+    return sum(largest.values())
 
 
 def training_memory(param_bytes: int, buffer_bytes: int, trainable_bytes: int, activation_bytes: int,

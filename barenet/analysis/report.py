@@ -80,7 +80,7 @@ def summary_table(s) -> str:
         f"Other operations: {s.ops:,} ({_breakdown(s.ops_by_type)})",
         f"Memory: parameters {format_bytes(s.param_bytes)}, buffers {format_bytes(s.buffer_bytes)}, "
         f"forward activations {format_bytes(s.activation_bytes * s.batch_size)} at batch {s.batch_size}, "
-        f"im2col workspace {format_bytes(s.workspace_bytes)} (without barenet's chunking: "
+        f"convolution workspace {format_bytes(s.workspace_bytes)} (without barenet's chunking: "
         f"{format_bytes(s.naive_im2col_bytes)})",
         f"Training memory at batch {memory['batch_size']} with {memory['optimizer']}: "
         f"{format_bytes(memory['total'])} = parameters {format_bytes(memory['parameters'])} + gradients "

@@ -14,7 +14,7 @@ import numpy as np
 from .. import nn, random
 from ..autograd import Tensor, set_grad_enabled
 from .counting import MAC_KINDS
-from .memory import conv_workspace_bytes, training_memory
+from .memory import conv_workspace_sizes, network_workspace_bytes, training_memory
 from .receptive_field import ReceptiveField
 from .trace import Tracer, run_traced
 
@@ -67,8 +67,8 @@ class Summary:
             except that a layer reading the model input needs no dL/dx.
         ops: other operations per sample (``ops_by_type`` splits them by layer kind).
         activation_bytes: the outputs of every layer for one sample.
-        workspace_bytes: barenet's largest convolution workspace at ``batch_size`` (columns built
-            a chunk of the batch at a time, buffers reused from layer to layer).
+        workspace_bytes: barenet's convolution workspace for a training step at ``batch_size``
+            (columns built a chunk of the batch at a time, buffers reused from layer to layer).
         naive_im2col_bytes: the same without chunking: the whole batch's columns at once.
         unused_params: parameters of layers the pass did not run.
     """
@@ -226,15 +226,15 @@ def traced_nodes(model, input_size, *, batch_size: int = 1, dtype=None, training
 
 
 def _workspace(layers: list, batch: int, itemsize: int, chunked: bool = True) -> int:
-    """The largest convolution workspace of any layer (the buffer is reused from layer to layer)."""
-    sizes = [0]
+    """The convolutions' workspace for a training step (buffers reused from layer to layer)."""
+    sizes = []
     for layer in layers:
         conv = layer.module
         if not isinstance(conv, nn.Conv2d) or len(layer.input_shapes[0]) != 4:
             continue  # a transposed convolution's buffers are not counted
-        sizes.append(conv_workspace_bytes((batch, *layer.input_shapes[0][1:]), conv.weight.shape, conv.stride,
+        sizes.append(conv_workspace_sizes((batch, *layer.input_shapes[0][1:]), conv.weight.shape, conv.stride,
                                           conv.padding, conv.dilation, conv.groups, itemsize, chunked))
-    return max(sizes)
+    return network_workspace_bytes(sizes)
 
 
 def layers_of(nodes: list) -> list:

@@ -151,20 +151,29 @@ def _depthwise(w_shape: tuple, groups: int) -> bool:
     return groups > 1 and w_shape[1] == 1
 
 
-def workspace_bytes(x_shape: tuple, w_shape: tuple, g: Geometry, groups: int, itemsize: int,
-                    chunked: bool = True) -> int:
-    """Bytes of the scratch buffers ``forward`` keeps after running on ``x_shape``: those of its
-    largest chunk of the batch (the whole batch when not ``chunked``)."""
+def workspace_sizes(x_shape: tuple, w_shape: tuple, g: Geometry, groups: int, itemsize: int,
+                    backward: bool = True, chunked: bool = True) -> dict:
+    """Bytes of each scratch buffer (by workspace name) that ``forward`` and, when ``backward``,
+    ``backward`` for both gradients keep after running on ``x_shape``: the buffers of the largest
+    chunk of the batch (the whole batch when not ``chunked``). Buffers are shared by name across
+    layers, so a network holds, per name, the largest of its layers'."""
     n_all, c = x_shape[:2]
     o = w_shape[0]
     if _depthwise(w_shape, groups):
         n = _dw_chunks(n_all, o, g, itemsize)[0][1] if chunked else n_all
-        return n * o * g.oh * g.ow * itemsize  # the product buffer
-    if conv_rows.applies(g):
-        return conv_rows.workspace_bytes(c, o, g, n_all, itemsize, chunked)
-    g = widened(g)
-    n = _gemm_chunks(n_all, c, g, itemsize)[0][1] if chunked else n_all
-    return n * (c * g.kh * g.kw + o) * g.oh * g.ow * itemsize  # columns and GEMM output
+        sizes = {"dw": n * o * g.oh * g.ow}  # the product buffer
+        if backward and o > c:  # dL/dx of a channel multiplier is summed from all outputs
+            sizes["dwx"] = n * o * g.h * g.w
+    elif conv_rows.applies(g):
+        sizes = conv_rows.workspace_sizes(c, o, g, groups, n_all, itemsize, backward, chunked)
+    else:
+        g = widened(g)
+        n = _gemm_chunks(n_all, c, g, itemsize)[0][1] if chunked else n_all
+        columns, p = c * g.kh * g.kw, n * g.oh * g.ow
+        sizes = {"col": columns * p, "out": o * p}
+        if backward:
+            sizes.update(gy=o * p, gw=columns * o // groups)
+    return {name: count * itemsize for name, count in sizes.items()}
 
 
 def forward(x, w, b, g: Geometry, groups: int):

@@ -127,11 +127,17 @@ def _chunks(n_all: int, c: int, o: int, g: Geometry, itemsize: int):
     return chunks(n_all, (c * g.kw + g.kh * o) * _tall(g, 1).slot * g.w * itemsize, g.oh * g.w)
 
 
-def workspace_bytes(c: int, o: int, g: Geometry, n_all: int, itemsize: int, chunked: bool = True) -> int:
-    """Bytes of the buffers ``forward`` keeps: its largest chunk's columns and Z."""
+def workspace_sizes(c: int, o: int, g: Geometry, groups: int, n_all: int, itemsize: int, backward: bool = True,
+                    chunked: bool = True) -> dict:
+    """Elements of each buffer ``forward`` (and ``backward``) keeps, by workspace name: those of
+    the largest chunk."""
     g = widened(g)
     n = _chunks(n_all, c, o, g, itemsize)[0][1] if chunked else n_all
-    return (c * g.kw + g.kh * o) * _tall(g, n).length * itemsize
+    length = _tall(g, n).length
+    sizes = {"col": c * g.kw * length, "out": g.kh * o * length}
+    if backward:
+        sizes.update(gy=g.kh * o * length, gw=c * g.kw * g.kh * o // groups)
+    return sizes
 
 
 def forward(x, w, b, g: Geometry, groups: int):

@@ -1,4 +1,4 @@
-"""Memory figures: the im2col workspace estimate against the buffers a convolution really allocates,
+"""Memory figures: the convolution workspace estimate against the buffers a network really holds,
 and the training-memory arithmetic."""
 import threading
 
@@ -12,13 +12,12 @@ from barenet.analysis.memory import conv_workspace_bytes, format_bytes
 from barenet.functional import im2col
 
 
-def _allocated_workspace(layer, x_shape) -> int:
-    """Bytes of the scratch buffers a fresh thread holds after one forward of ``layer``."""
+def _allocated_workspace(model, x_shape) -> int:
+    """Bytes of the scratch buffers a fresh thread holds after a forward and backward of ``model``."""
     found = {}
 
     def run():
-        with barenet.no_grad():
-            layer(barenet.zeros(*x_shape))
+        model(barenet.zeros(*x_shape, requires_grad=True)).sum().backward()
         found["bytes"] = sum(b.nbytes for b in im2col._local.__dict__.get("buffers", {}).values() if b is not None)
 
     thread = threading.Thread(target=run)
@@ -27,27 +26,31 @@ def _allocated_workspace(layer, x_shape) -> int:
     return found["bytes"]
 
 
-@pytest.mark.parametrize("layer, x_shape", [
+@pytest.mark.parametrize("model, x_shape", [
     (nn.Conv2d(16, 32, 3, padding=1), (3, 16, 20, 20)),  # row shifts
     (nn.Conv2d(8, 4, 5, stride=2, padding=2), (2, 8, 17, 15)),  # im2col
     (nn.Conv2d(64, 64, 3, padding=1), (40, 64, 28, 28)),  # row shifts, more than one chunk
     (nn.Conv2d(64, 64, 3, stride=2, padding=1), (40, 64, 28, 28)),  # im2col, more than one chunk
     (nn.Conv2d(6, 16, 5), (64, 6, 14, 14)),  # LeNet's c3: "valid", computed widened to the input width
     (nn.Conv2d(12, 6, 1), (4, 12, 9, 9)),  # 1x1: im2col is one copy
-    (nn.Conv2d(8, 8, 3, padding=1, groups=8), (4, 8, 9, 9)),  # depthwise: one product buffer
+    (nn.Conv2d(8, 8, 3, padding=1, groups=8), (4, 8, 9, 9)),  # depthwise
+    (nn.Conv2d(4, 8, 3, padding=1, groups=4), (4, 4, 9, 9)),  # depthwise with a channel multiplier
+    (nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), nn.Conv2d(16, 32, 3, stride=2, padding=1),
+                   nn.Conv2d(32, 32, 3, padding=1, groups=32), nn.Conv2d(32, 8, 1)), (6, 3, 24, 24)),
 ])
-def test_workspace_estimate_equals_the_allocated_buffers(layer, x_shape):
-    s = summary(layer, x_shape[1:], batch_size=x_shape[0])
-    assert s.workspace_bytes == _allocated_workspace(layer, x_shape)
+def test_workspace_estimate_equals_the_allocated_buffers(model, x_shape):
+    """Buffer by buffer, a network holds the largest size any of its layers asked for."""
+    s = summary(model, x_shape[1:], batch_size=x_shape[0])
+    assert s.workspace_bytes == _allocated_workspace(model, x_shape)
 
 
 @pytest.mark.parametrize("stride", [1, 2])
 def test_chunking_bounds_the_workspace(stride):
     """Unchunked, the buffers grow with the batch; chunked, they stay a small part of that."""
     x_shape, w_shape = (64, 64, 56, 56), (64, 64, 3, 3)
-    whole = conv_workspace_bytes(x_shape, w_shape, stride, padding=1, chunked=False)
-    one = conv_workspace_bytes((1, *x_shape[1:]), w_shape, stride, padding=1)
-    chunked = conv_workspace_bytes(x_shape, w_shape, stride, padding=1)
+    whole = conv_workspace_bytes(x_shape, w_shape, stride, padding=1, chunked=False, backward=False)
+    one = conv_workspace_bytes((1, *x_shape[1:]), w_shape, stride, padding=1, backward=False)
+    chunked = conv_workspace_bytes(x_shape, w_shape, stride, padding=1, backward=False)
     assert 50 * one < whole <= 64 * one
     assert chunked <= whole / 4 and chunked <= 2 * im2col.MAX_CHUNK_BYTES
 

@@ -1,7 +1,8 @@
 """2-D convolution and transposed convolution (``torch.nn.functional.conv2d``/``conv_transpose2d``).
 
-The array work lives in ``conv_kernels.py`` (strategies) and ``im2col.py`` (machinery); this file
-checks arguments, works out the geometry and wires the two ops into autograd. A transposed
+The array work lives in ``conv_kernels.py`` (which strategy a shape takes), ``conv_rows.py`` and
+``im2col.py`` (the strategies and their machinery); this file checks arguments, works out the
+geometry and wires the two ops into autograd. A transposed
 convolution is the adjoint of a convolution, so it is built from the same three halves:
 
     conv2d:            y = x (*) W          dL/dx = backward_input    dL/dW = backward_weight(x, gy)

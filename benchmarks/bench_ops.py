@@ -150,7 +150,8 @@ def environment() -> list[str]:
     for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_"):
         if var in os.environ:
             lines.append(f"{var}={os.environ[var]}" + (" (slows NumPy's GEMM: unset it)" if "OPENBLAS" in var else ""))
-    lines.append(f"conv chunk target: {im2col.CHUNK_BYTES / 2**20:g} MiB (im2col: columns; row shifts: columns and GEMM output)")
+    lines.append(f"conv chunk target: {im2col.CHUNK_BYTES / 2**20:g} MiB "
+                 "(im2col: columns; row shifts: columns and GEMM output)")
     lines.append(f"load average at start: {' '.join(f'{v:.1f}' for v in os.getloadavg())} on {os.cpu_count()} CPUs")
     return lines
 

@@ -14,7 +14,7 @@ from ..autograd import Function
 from . import conv_kernels
 from .im2col import Geometry
 
-__all__ = ["conv2d", "conv_transpose2d", "conv2d_geometry"]
+__all__ = ["conv2d", "conv_transpose2d"]
 
 
 def _pair(value, name: str, op: str) -> tuple:

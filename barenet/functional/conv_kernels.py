@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from .. import backend
 from . import conv_rows
-from .im2col import (Geometry, as_shifted, chunks, col2im, im2col, shift_indices, widened, workspace,
-                     zero_wrapped)
+from .im2col import (Geometry, as_shifted, band, chunks, col2im, im2col, row_bands, shift_indices, widened,
+                     workspace, zero_wrapped)
 
 
 # ----- im2col + GEMM --------------------------------------------------------------------
@@ -155,8 +155,22 @@ def workspace_sizes(x_shape: tuple, w_shape: tuple, g: Geometry, groups: int, it
                     backward: bool = True, chunked: bool = True) -> dict:
     """Bytes of each scratch buffer (by workspace name) that ``forward`` and, when ``backward``,
     ``backward`` for both gradients keep after running on ``x_shape``: the buffers of the largest
-    chunk of the batch (the whole batch when not ``chunked``). Buffers are shared by name across
-    layers, so a network holds, per name, the largest of its layers'."""
+    chunk of the batch (the whole batch at once when not ``chunked``), or of the largest band of
+    rows of a large image. Buffers are shared by name across layers, so a network holds, per
+    name, the largest of its layers'."""
+    if not chunked:
+        return _workspace_sizes(x_shape, w_shape, g, groups, itemsize, backward, chunked)
+    largest = {}
+    for geometry, a, b in _bands(x_shape, w_shape, g, groups, itemsize):
+        if b > a:
+            band_shape = (*x_shape[:2], b - a, x_shape[3])
+            for name, size in _workspace_sizes(band_shape, w_shape, geometry, groups, itemsize, backward).items():
+                largest[name] = max(largest.get(name, 0), size)
+    return largest
+
+
+def _workspace_sizes(x_shape: tuple, w_shape: tuple, g: Geometry, groups: int, itemsize: int,
+                     backward: bool = True, chunked: bool = True) -> dict:
     n_all, c = x_shape[:2]
     o = w_shape[0]
     if _depthwise(w_shape, groups):
@@ -176,8 +190,36 @@ def workspace_sizes(x_shape: tuple, w_shape: tuple, g: Geometry, groups: int, it
     return {name: count * itemsize for name, count in sizes.items()}
 
 
+def _bands(x_shape: tuple, w_shape: tuple, g: Geometry, groups: int, itemsize: int):
+    """``(geometry, a, b)`` per band of output rows (``im2col.row_bands``): one band, the whole
+    image, unless one sample's workspace would pass MAX_CHUNK_BYTES."""
+    one = sum(_workspace_sizes((1, *x_shape[1:]), w_shape, g, groups, itemsize).values())
+    bands = row_bands(g.oh, one)
+    return [(g, 0, g.h)] if len(bands) == 1 else [band(g, r0, r1) for r0, r1 in bands]
+
+
 def forward(x, w, b, g: Geometry, groups: int):
-    """y = x (*) w + b: (N, C_in, H, W), (C_out, C_in/G, KH, KW) -> (N, C_out, OH, OW)."""
+    """y = x (*) w + b: (N, C_in, H, W), (C_out, C_in/G, KH, KW) -> (N, C_out, OH, OW).
+
+    An image too large for one workspace is computed in bands of output rows, each a
+    convolution of the input rows it reads."""
+    bands = _bands(x.shape, w.shape, g, groups, x.itemsize)
+    if len(bands) == 1:
+        return _forward(x, w, b, g, groups)
+    xp = backend.get_array_module(x, w)
+    y = xp.empty((x.shape[0], w.shape[0], g.oh, g.ow), dtype=x.dtype)
+    r0 = 0
+    for geometry, a, b_ in bands:
+        r1 = r0 + geometry.oh
+        if b_ > a:
+            y[:, :, r0:r1] = _forward(x[:, :, a:b_], w, b, geometry, groups)
+        else:  # the band reads only padding
+            y[:, :, r0:r1] = 0 if b is None else b.reshape(-1, 1, 1)
+        r0 = r1
+    return y
+
+
+def _forward(x, w, b, g: Geometry, groups: int):
     if _depthwise(w.shape, groups):
         return _dw_forward(x, w, b, g)
     if conv_rows.applies(g):
@@ -186,9 +228,33 @@ def forward(x, w, b, g: Geometry, groups: int):
 
 
 def backward(gy, g: Geometry, groups: int, x_shape: tuple, w_shape: tuple, x=None, w=None):
-    """``(dL/dx, dL/dw)`` of y = x (*) w; dL/dx only when ``w`` is given, dL/dw only when ``x`` is."""
+    """``(dL/dx, dL/dw)`` of y = x (*) w; dL/dx only when ``w`` is given, dL/dw only when ``x`` is.
+    In bands of rows as ``forward`` computes them: the bands' dL/dx overlap where their input rows
+    do, and add up there."""
     if x is None and w is None:  # only the bias wants a gradient
         return None, None
+    bands = _bands(x_shape, w_shape, g, groups, gy.itemsize)
+    if len(bands) == 1:
+        return _backward(gy, g, groups, x_shape, w_shape, x, w)
+    xp = backend.get_array_module(gy)
+    gx = None if w is None else xp.zeros(x_shape, dtype=gy.dtype)
+    gw = None if x is None else xp.zeros(w_shape, dtype=gy.dtype)
+    r0 = 0
+    for geometry, a, b in bands:
+        r1 = r0 + geometry.oh
+        if b > a:
+            band_shape = (*x_shape[:2], b - a, x_shape[3])
+            gx_band, gw_band = _backward(gy[:, :, r0:r1], geometry, groups, band_shape, w_shape,
+                                         None if x is None else x[:, :, a:b], w)
+            if gx is not None:
+                gx[:, :, a:b] += gx_band
+            if gw is not None:
+                gw += gw_band
+        r0 = r1
+    return gx, gw
+
+
+def _backward(gy, g: Geometry, groups: int, x_shape: tuple, w_shape: tuple, x=None, w=None):
     if _depthwise(w_shape, groups):
         return _dw_backward(gy, g, x_shape, w_shape, x, w)
     if conv_rows.applies(g):

@@ -113,6 +113,26 @@ def chunks(n: int, bytes_per_sample: int, columns_per_sample: int = 0):
     return [(i, min(n, i + step)) for i in range(0, n, step)]
 
 
+def row_bands(oh: int, sample_bytes: int):
+    """Ranges ``[(r0, r1), ...]`` of output rows covering ``range(oh)``: the whole image, unless
+    one sample needs more than ``MAX_CHUNK_BYTES`` of workspace (a large image), in which case
+    bands of rows that need about that much each (see ``band``)."""
+    if sample_bytes <= MAX_CHUNK_BYTES:
+        return [(0, oh)]
+    step = max(1, oh * MAX_CHUNK_BYTES // sample_bytes)
+    return [(r, min(oh, r + step)) for r in range(0, oh, step)]
+
+
+def band(g: Geometry, r0: int, r1: int):
+    """The convolution that gives output rows [r0, r1) of ``g``: ``(geometry, a, b)``, where input
+    rows [a, b) are its input and the rows it reads outside the image are its padding (b <= a
+    when it reads padding only)."""
+    top = r0 * g.sh - g.pt  # the input row under the band's first output row and first kernel row
+    end = (r1 - 1) * g.sh - g.pt + g.dh * (g.kh - 1) + 1
+    a, b = max(0, top), min(g.h, end)
+    return g._replace(h=max(b - a, 0), pt=a - top, pb=end - max(a, b)), a, b
+
+
 def _axis_range(k: int, dilation: int, pad: int, stride: int, size: int, out: int):
     """Output indices ``[o0, o1)`` whose input index ``o*stride + k*dilation - pad`` is in
     ``[0, size)``, and the input index of ``o0``."""

@@ -44,6 +44,20 @@ def test_workspace_estimate_equals_the_allocated_buffers(model, x_shape):
     assert s.workspace_bytes == _allocated_workspace(model, x_shape)
 
 
+@pytest.mark.parametrize("model", [nn.Conv2d(8, 8, 3, padding=1), nn.Conv2d(8, 8, 3, stride=2, padding=1),
+                                   nn.Conv2d(8, 8, 3, padding=1, groups=8)])
+def test_large_images_are_split_into_bands_within_the_budget(model, monkeypatch):
+    """A sample above MAX_CHUNK_BYTES goes through in bands of rows, each under about that budget,
+    and the estimate still equals what the bands allocate."""
+    x_shape = (2, 8, 64, 48)
+    whole = summary(model, x_shape[1:], batch_size=2).workspace_bytes  # both samples in one chunk
+    budget = whole // 8  # a quarter of one sample's
+    monkeypatch.setattr(im2col, "MAX_CHUNK_BYTES", budget)
+    banded = summary(model, x_shape[1:], batch_size=2).workspace_bytes
+    assert banded <= 2.5 * budget  # two samples' bands, plus the rows a band shares with the next
+    assert banded == _allocated_workspace(model, x_shape)
+
+
 @pytest.mark.parametrize("stride", [1, 2])
 def test_chunking_bounds_the_workspace(stride):
     """Unchunked, the buffers grow with the batch; chunked, they stay a small part of that."""

@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 
 import barenet
 import barenet.functional as F
-from barenet.functional import im2col
+from barenet.functional import conv_kernels, im2col
+from barenet.functional.conv import conv2d_geometry
 
 
 # ----- naive references, written independently of the implementation ----------------------
@@ -164,6 +165,50 @@ def test_conv2d_strategy_settings_do_not_change_results(chunk_bytes, widen_limit
             results.append([out.numpy(), xt.grad.numpy(), wt.grad.numpy(), bt.grad.numpy()])
         for whole, chunked in zip(*results):
             assert_close(chunked, whole, rtol=1e-12)
+
+
+@pytest.mark.parametrize("kernel, stride, padding, dilation, groups", [
+    (3, 1, 1, 1, 1),  # row shifts
+    (3, 2, 1, 1, 1),  # im2col, strided
+    (5, 1, 0, 1, 1),  # "valid", widened
+    (3, 1, 2, 2, 1),  # dilated
+    (3, 1, 1, 1, 4),  # depthwise
+    (3, 1, 4, 1, 2),  # padding beyond the kernel span: some bands read only padding
+])
+def test_large_images_split_into_bands_of_rows_give_the_whole_results(kernel, stride, padding, dilation, groups,
+                                                                        rng, monkeypatch):
+    """One sample larger than MAX_CHUNK_BYTES is computed in bands of output rows (each band a
+    convolution of the rows it reads): outputs and gradients equal the one-piece results."""
+    x, w, b = rng.standard_normal((2, 4, 13, 9)), rng.standard_normal((6 if groups == 1 else 8, 4 // groups,
+                                                                        kernel, kernel)), None
+    b = rng.standard_normal(w.shape[0])
+    results = []
+    for budget in (im2col.MAX_CHUNK_BYTES, 2000):
+        monkeypatch.setattr(im2col, "MAX_CHUNK_BYTES", budget)
+        xt, wt, bt = _t(x, True), _t(w, True), _t(b, True)
+        out = F.conv2d(xt, wt, bt, stride, padding, dilation, groups)
+        (out * out).sum().backward()
+        results.append([out.numpy(), xt.grad.numpy(), wt.grad.numpy(), bt.grad.numpy()])
+    assert len(conv_kernels._bands(x.shape, w.shape, _geometry(x, w, stride, padding, dilation), groups, 8)) > 2
+    for whole, banded in zip(*results):
+        assert_close(banded, whole, rtol=1e-12)
+
+
+def test_conv_transpose2d_in_bands_of_rows_gives_the_whole_results(rng, monkeypatch):
+    x, w = rng.standard_normal((2, 4, 7, 6)), rng.standard_normal((4, 3, 3, 3))
+    results = []
+    for budget in (im2col.MAX_CHUNK_BYTES, 1500):
+        monkeypatch.setattr(im2col, "MAX_CHUNK_BYTES", budget)
+        xt, wt = _t(x, True), _t(w, True)
+        out = F.conv_transpose2d(xt, wt, None, 2, 1, 1)
+        (out * out).sum().backward()
+        results.append([out.numpy(), xt.grad.numpy(), wt.grad.numpy()])
+    for whole, banded in zip(*results):
+        assert_close(banded, whole, rtol=1e-12)
+
+
+def _geometry(x, w, stride, padding, dilation):
+    return conv2d_geometry(x.shape, w.shape, stride, padding, dilation)
 
 
 # ----- conv_transpose2d --------------------------------------------------------------------

@@ -285,6 +285,28 @@ def test_conv2d_matches_torch(cfg, seed):
 
 
 @settings(max_examples=40, deadline=None)
+@given(conv_configs(), st.integers(0, 2**31 - 1))
+def test_conv2d_in_one_row_bands_matches_the_whole(cfg, seed):
+    """With a 1-byte budget every output row is a band of its own: outputs and all gradients still
+    equal the one-piece computation, whatever the stride, padding, dilation and groups."""
+    n, c, o, h, w, k, s, p, d, g, _, bias = cfg
+    rng = np.random.default_rng(seed)
+    arrays = [rng.standard_normal((n, c, h, w)), rng.standard_normal((o, c // g, *k)), rng.standard_normal(o)]
+    results = []
+    for budget in (im2col.MAX_CHUNK_BYTES, 1):
+        saved, im2col.MAX_CHUNK_BYTES = im2col.MAX_CHUNK_BYTES, budget
+        try:
+            xt, wt, bt = (_t(a, True) for a in arrays)
+            out = F.conv2d(xt, wt, bt if bias else None, s, p, d, g)
+            (out * out).sum().backward()
+        finally:
+            im2col.MAX_CHUNK_BYTES = saved
+        results.append([out.numpy(), xt.grad.numpy(), wt.grad.numpy()])
+    for whole, banded in zip(*results):
+        assert_close(banded, whole, rtol=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
 @given(conv_configs(transpose=True), st.integers(0, 2**31 - 1))
 def test_conv_transpose2d_matches_torch(cfg, seed):
     torch = pytest.importorskip("torch")

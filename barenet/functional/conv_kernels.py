@@ -80,7 +80,6 @@ def _gemm_backward(gy, g: Geometry, groups: int, x_shape: tuple, w_shape: tuple,
     return gx, gw
 
 
-
 # ----- depthwise: one input channel per group ----------------------------------------------
 def _dw_chunks(n_all: int, o: int, g: Geometry, itemsize: int):
     return chunks(n_all, o * (g.h * g.w + g.oh * g.ow) * itemsize)
@@ -147,8 +146,13 @@ def _dw_backward(gy, g: Geometry, x_shape: tuple, w_shape: tuple, x=None, w=None
 
 
 # ----- the entry points ---------------------------------------------------------------------
-def _depthwise(w_shape: tuple, groups: int) -> bool:
-    return groups > 1 and w_shape[1] == 1
+def _path(w_shape: tuple, groups: int, g: Geometry) -> str:
+    """The strategy a convolution takes (the module docstring says why): "depthwise", "rows"
+    (``conv_rows``) or "im2col". The one place that decides, for the ops and their workspace
+    estimate alike."""
+    if groups > 1 and w_shape[1] == 1:
+        return "depthwise"
+    return "rows" if conv_rows.applies(g) else "im2col"
 
 
 def workspace_sizes(x_shape: tuple, w_shape: tuple, g: Geometry, groups: int, itemsize: int,
@@ -161,7 +165,7 @@ def workspace_sizes(x_shape: tuple, w_shape: tuple, g: Geometry, groups: int, it
     if not chunked:
         return _workspace_sizes(x_shape, w_shape, g, groups, itemsize, backward, chunked)
     largest = {}
-    for geometry, a, b in _bands(x_shape, w_shape, g, groups, itemsize):
+    for _, _, geometry, a, b in _bands(x_shape, w_shape, g, groups, itemsize):
         if b > a:
             band_shape = (*x_shape[:2], b - a, x_shape[3])
             for name, size in _workspace_sizes(band_shape, w_shape, geometry, groups, itemsize, backward).items():
@@ -173,12 +177,13 @@ def _workspace_sizes(x_shape: tuple, w_shape: tuple, g: Geometry, groups: int, i
                      backward: bool = True, chunked: bool = True) -> dict:
     n_all, c = x_shape[:2]
     o = w_shape[0]
-    if _depthwise(w_shape, groups):
+    path = _path(w_shape, groups, g)
+    if path == "depthwise":
         n = _dw_chunks(n_all, o, g, itemsize)[0][1] if chunked else n_all
         sizes = {"dw": n * o * g.oh * g.ow}  # the product buffer
         if backward and o > c:  # dL/dx of a channel multiplier is summed from all outputs
             sizes["dwx"] = n * o * g.h * g.w
-    elif conv_rows.applies(g):
+    elif path == "rows":
         sizes = conv_rows.workspace_sizes(c, o, g, groups, n_all, itemsize, backward, chunked)
     else:
         g = widened(g)
@@ -191,11 +196,14 @@ def _workspace_sizes(x_shape: tuple, w_shape: tuple, g: Geometry, groups: int, i
 
 
 def _bands(x_shape: tuple, w_shape: tuple, g: Geometry, groups: int, itemsize: int):
-    """``(geometry, a, b)`` per band of output rows (``im2col.row_bands``): one band, the whole
-    image, unless one sample's workspace would pass MAX_CHUNK_BYTES."""
+    """``(r0, r1, geometry, a, b)`` per band of output rows [r0, r1) (``im2col.row_bands``, whose
+    input rows [a, b) ``im2col.band`` gives): one band, the whole image, unless one sample's
+    workspace would pass MAX_CHUNK_BYTES."""
     one = sum(_workspace_sizes((1, *x_shape[1:]), w_shape, g, groups, itemsize).values())
     bands = row_bands(g.oh, one)
-    return [(g, 0, g.h)] if len(bands) == 1 else [band(g, r0, r1) for r0, r1 in bands]
+    if len(bands) == 1:
+        return [(0, g.oh, g, 0, g.h)]
+    return [(r0, r1, *band(g, r0, r1)) for r0, r1 in bands]
 
 
 def forward(x, w, b, g: Geometry, groups: int):
@@ -208,21 +216,19 @@ def forward(x, w, b, g: Geometry, groups: int):
         return _forward(x, w, b, g, groups)
     xp = backend.get_array_module(x, w)
     y = xp.empty((x.shape[0], w.shape[0], g.oh, g.ow), dtype=x.dtype)
-    r0 = 0
-    for geometry, a, b_ in bands:
-        r1 = r0 + geometry.oh
+    for r0, r1, geometry, a, b_ in bands:
         if b_ > a:
             y[:, :, r0:r1] = _forward(x[:, :, a:b_], w, b, geometry, groups)
         else:  # the band reads only padding
             y[:, :, r0:r1] = 0 if b is None else b.reshape(-1, 1, 1)
-        r0 = r1
     return y
 
 
 def _forward(x, w, b, g: Geometry, groups: int):
-    if _depthwise(w.shape, groups):
+    path = _path(w.shape, groups, g)
+    if path == "depthwise":
         return _dw_forward(x, w, b, g)
-    if conv_rows.applies(g):
+    if path == "rows":
         return conv_rows.forward(x, w, b, g, groups)
     return _gemm_forward(x, w, b, g, groups)
 
@@ -239,24 +245,23 @@ def backward(gy, g: Geometry, groups: int, x_shape: tuple, w_shape: tuple, x=Non
     xp = backend.get_array_module(gy)
     gx = None if w is None else xp.zeros(x_shape, dtype=gy.dtype)
     gw = None if x is None else xp.zeros(w_shape, dtype=gy.dtype)
-    r0 = 0
-    for geometry, a, b in bands:
-        r1 = r0 + geometry.oh
-        if b > a:
-            band_shape = (*x_shape[:2], b - a, x_shape[3])
-            gx_band, gw_band = _backward(gy[:, :, r0:r1], geometry, groups, band_shape, w_shape,
-                                         None if x is None else x[:, :, a:b], w)
-            if gx is not None:
-                gx[:, :, a:b] += gx_band
-            if gw is not None:
-                gw += gw_band
-        r0 = r1
+    for r0, r1, geometry, a, b in bands:
+        if b <= a:  # the band reads only padding
+            continue
+        band_shape = (*x_shape[:2], b - a, x_shape[3])
+        gx_band, gw_band = _backward(gy[:, :, r0:r1], geometry, groups, band_shape, w_shape,
+                                     None if x is None else x[:, :, a:b], w)
+        if gx is not None:
+            gx[:, :, a:b] += gx_band
+        if gw is not None:
+            gw += gw_band
     return gx, gw
 
 
 def _backward(gy, g: Geometry, groups: int, x_shape: tuple, w_shape: tuple, x=None, w=None):
-    if _depthwise(w_shape, groups):
+    path = _path(w_shape, groups, g)
+    if path == "depthwise":
         return _dw_backward(gy, g, x_shape, w_shape, x, w)
-    if conv_rows.applies(g):
+    if path == "rows":
         return conv_rows.backward(gy, g, groups, x_shape, w_shape, x, w)
     return _gemm_backward(gy, g, groups, x_shape, w_shape, x, w)

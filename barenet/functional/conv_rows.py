@@ -32,7 +32,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from .. import backend
-from .im2col import Geometry, chunks, widened, workspace
+from .im2col import Geometry, axis_range, chunks, widened, workspace
 
 
 def applies(g: Geometry) -> bool:
@@ -69,11 +69,14 @@ def _slots(a, t: _Tall, start: int = 0):
 
 
 def _column_shifts(g: Geometry):
-    """Per kernel column j: the flat shift s = j*DW - PL between an output and an input row, and
-    the output columns [w0, w1) whose input column w + s lies inside the row."""
+    """Per kernel column j: the flat shift s = j*DW - PL from an output to an input pixel, the
+    range [lo, hi) of a flattened H*W plane whose shifted pixels stay in the plane, and the
+    output columns [w0, w1) whose input column stays in its row (the rest wrapped a row edge)."""
+    hw = g.h * g.w
     for j in range(g.kw):
-        s = j * g.dw - g.pl
-        yield j, s, max(0, -s), min(g.w, g.w - s)
+        w0, w1, iw = axis_range(j, g.dw, g.pl, 1, g.w, g.w)
+        s = iw - w0
+        yield j, s, max(0, -s), min(hw, hw - s), w0, w1
 
 
 def _zero_outside_columns(a, w0: int, w1: int) -> None:
@@ -85,16 +88,14 @@ def _zero_outside_columns(a, w0: int, w1: int) -> None:
 def _fill_columns(x, col, g: Geometry, t: _Tall) -> None:
     """col (C, KW, T, W) = the KW column shifts of x (n, C, H, W) stacked as ``t`` says."""
     n, c = x.shape[:2]
-    hw = g.h * g.w
-    planes = x.reshape(n, c, hw).transpose(1, 0, 2)  # (C, n, H*W)
-    for j, s, w0, w1 in _column_shifts(g):
+    planes = x.reshape(n, c, g.h * g.w).transpose(1, 0, 2)  # (C, n, H*W)
+    for j, s, lo, hi, w0, w1 in _column_shifts(g):
         dst = col[:, j]  # (C, T, W)
         slots = _slots(dst, t, t.pt)
         dst[:, :t.pt] = 0
         slots[:, :, g.h:] = 0
         dst[:, t.pt + n * t.slot:] = 0
-        image = slots[:, :, :g.h].reshape(c, n, hw)  # a view: whole rows
-        lo, hi = max(0, -s), min(hw, hw - s)
+        image = slots[:, :, :g.h].reshape(c, n, g.h * g.w)  # a view: whole rows
         image[:, :, lo:hi] = planes[:, :, lo + s:hi + s]
         image[:, :, :lo] = 0
         image[:, :, hi:] = 0
@@ -105,13 +106,11 @@ def _add_columns(dcol, gx, g: Geometry, t: _Tall) -> None:
     """gx (n, C, H, W) += the adjoint of ``_fill_columns`` applied to dcol (C, KW, T, W);
     dcol's wrapped columns are zeroed (it is scratch)."""
     n, c = gx.shape[:2]
-    hw = g.h * g.w
-    planes = gx.reshape(n, c, hw).transpose(1, 0, 2)  # (C, n, H*W), a view
-    for j, s, w0, w1 in _column_shifts(g):
+    planes = gx.reshape(n, c, g.h * g.w).transpose(1, 0, 2)  # (C, n, H*W), a view
+    for j, s, lo, hi, w0, w1 in _column_shifts(g):
         src = _slots(dcol[:, j], t, t.pt)[:, :, :g.h]  # (C, n, H, W): the padding gets no gradient
         _zero_outside_columns(src, w0, w1)
-        lo, hi = max(0, -s), min(hw, hw - s)
-        planes[:, :, lo + s:hi + s] += src.reshape(c, n, hw)[:, :, lo:hi]
+        planes[:, :, lo + s:hi + s] += src.reshape(c, n, g.h * g.w)[:, :, lo:hi]
 
 
 def _weight_rows(w, groups: int):

@@ -133,7 +133,7 @@ def band(g: Geometry, r0: int, r1: int):
     return g._replace(h=max(b - a, 0), pt=a - top, pb=end - max(a, b)), a, b
 
 
-def _axis_range(k: int, dilation: int, pad: int, stride: int, size: int, out: int):
+def axis_range(k: int, dilation: int, pad: int, stride: int, size: int, out: int):
     """Output indices ``[o0, o1)`` whose input index ``o*stride + k*dilation - pad`` is in
     ``[0, size)``, and the input index of ``o0``."""
     off = k * dilation - pad
@@ -146,9 +146,9 @@ def offsets(g: Geometry, skip_empty: bool = False):
     """Per kernel offset (i, j): the valid output rectangle and where it starts in the input
     (``skip_empty``: leave out offsets whose window lies wholly in the padding)."""
     for i in range(g.kh):
-        h0, h1, ih = _axis_range(i, g.dh, g.pt, g.sh, g.h, g.oh)
+        h0, h1, ih = axis_range(i, g.dh, g.pt, g.sh, g.h, g.oh)
         for j in range(g.kw):
-            w0, w1, iw = _axis_range(j, g.dw, g.pl, g.sw, g.w, g.ow)
+            w0, w1, iw = axis_range(j, g.dw, g.pl, g.sw, g.w, g.ow)
             if not (skip_empty and (h0 == h1 or w0 == w1)):
                 yield i, j, (h0, h1, ih), (w0, w1, iw)
 

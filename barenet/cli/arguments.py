@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-__all__ = ["number"]
+__all__ = ["number", "add_run_arguments"]
 
 
 def number(kind, low: float, low_ok: bool, high: float | None = None):
@@ -19,3 +19,10 @@ def number(kind, low: float, low_ok: bool, high: float | None = None):
             raise argparse.ArgumentTypeError(f"must be {bounds}, got {text}")
         return value
     return parse
+
+
+def add_run_arguments(parser) -> None:
+    """RUN_OR_CHECKPOINT and ``--checkpoint``: how ``eval`` and ``predict`` name a trained model."""
+    parser.add_argument("run_or_checkpoint", metavar="RUN_OR_CHECKPOINT", help="run directory or checkpoint file")
+    parser.add_argument("--checkpoint", choices=("best", "last"), default="best",
+                        help="which checkpoint of a run directory (default: best)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..train import draw_confusion_matrix, evaluate_run, load_run
+from .arguments import add_run_arguments
 from .errors import UsageError
 
 __all__ = ["add_parser"]
@@ -14,10 +15,8 @@ def add_parser(subparsers) -> None:
         "eval", help="test a trained run: top-1/top-5 accuracy, loss and a confusion matrix",
         description="Evaluate a run directory (or a checkpoint inside one) on the test part of its dataset "
                     "and draw the confusion matrix as a PNG.")
-    p.add_argument("run_or_checkpoint", metavar="RUN_OR_CHECKPOINT", help="run directory or checkpoint file")
+    add_run_arguments(p)
     p.add_argument("--data", metavar="SPEC", help="dataset spec to test on (default: the run's own)")
-    p.add_argument("--checkpoint", choices=("best", "last"), default="best",
-                   help="which checkpoint of a run directory (default: best)")
     p.add_argument("--out", metavar="PNG", help="confusion matrix file (default: RUN/confusion_matrix.png)")
     p.set_defaults(run=run)
 

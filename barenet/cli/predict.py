@@ -7,7 +7,7 @@ from ..autograd import Tensor, no_grad
 from ..functional import softmax
 from ..train import load_run
 from ..viz.sources import Source, load_image
-from .arguments import number
+from .arguments import add_run_arguments, number
 from .errors import UsageError
 
 __all__ = ["add_parser", "predict_images"]
@@ -18,11 +18,9 @@ def add_parser(subparsers) -> None:
         "predict", help="classify image files with a trained run",
         description="Classify JPEG/PNG files with a run's model: each is converted to the run's input "
                     "(channels, size, the dataset's scaling) and its top-k classes are printed.")
-    p.add_argument("run_or_checkpoint", metavar="RUN_OR_CHECKPOINT", help="run directory or checkpoint file")
+    add_run_arguments(p)
     p.add_argument("images", metavar="IMAGE", nargs="+", help="image files")
     p.add_argument("--top-k", metavar="K", type=number(int, 1, True), default=5, help="classes to print per image (default: 5)")
-    p.add_argument("--checkpoint", choices=("best", "last"), default="best",
-                   help="which checkpoint of a run directory (default: best)")
     p.set_defaults(run=run)
 
 

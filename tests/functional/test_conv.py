@@ -179,9 +179,9 @@ def test_large_images_split_into_bands_of_rows_give_the_whole_results(kernel, st
                                                                         rng, monkeypatch):
     """One sample larger than MAX_CHUNK_BYTES is computed in bands of output rows (each band a
     convolution of the rows it reads): outputs and gradients equal the one-piece results."""
-    x, w, b = rng.standard_normal((2, 4, 13, 9)), rng.standard_normal((6 if groups == 1 else 8, 4 // groups,
-                                                                        kernel, kernel)), None
-    b = rng.standard_normal(w.shape[0])
+    c_out = 6 if groups == 1 else 8
+    x, w, b = (rng.standard_normal((2, 4, 13, 9)), rng.standard_normal((c_out, 4 // groups, kernel, kernel)),
+               rng.standard_normal(c_out))
     results = []
     for budget in (im2col.MAX_CHUNK_BYTES, 2000):
         monkeypatch.setattr(im2col, "MAX_CHUNK_BYTES", budget)

@@ -19,7 +19,7 @@ Example:
 """
 from __future__ import annotations
 
-from ..functional import conv_kernels
+from ..functional import conv_kernels, im2col
 from ..functional.conv import conv2d_geometry
 
 __all__ = ["OPTIMIZER_STATE", "conv_workspace_bytes", "conv_workspace_sizes", "network_workspace_bytes",
@@ -56,11 +56,7 @@ def network_workspace_bytes(layer_sizes) -> int:
     """The workspace of a network whose convolutions have the buffers ``layer_sizes`` (one
     ``conv_workspace_sizes`` dict per layer): buffers are reused from layer to layer by name, so
     each name holds its largest size."""
-    largest = {}
-    for sizes in layer_sizes:
-        for name, size in sizes.items():
-            largest[name] = max(largest.get(name, 0), size)
-    return sum(largest.values())
+    return sum(im2col.largest_workspaces(layer_sizes).values())
 
 
 def training_memory(param_bytes: int, buffer_bytes: int, trainable_bytes: int, activation_bytes: int,

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from .. import backend
 from . import conv_rows
-from .im2col import (Geometry, as_shifted, band, chunks, col2im, im2col, row_bands, shift_indices, widened,
-                     workspace, zero_wrapped)
+from .im2col import (Geometry, as_shifted, band, chunks, col2im, im2col, largest_workspaces, row_bands,
+                     shift_indices, widened, workspace, zero_wrapped)
 
 
 # ----- im2col + GEMM --------------------------------------------------------------------
@@ -164,13 +164,9 @@ def workspace_sizes(x_shape: tuple, w_shape: tuple, g: Geometry, groups: int, it
     name, the largest of its layers'."""
     if not chunked:
         return _workspace_sizes(x_shape, w_shape, g, groups, itemsize, backward, chunked)
-    largest = {}
-    for _, _, geometry, a, b in _bands(x_shape, w_shape, g, groups, itemsize):
-        if b > a:
-            band_shape = (*x_shape[:2], b - a, x_shape[3])
-            for name, size in _workspace_sizes(band_shape, w_shape, geometry, groups, itemsize, backward).items():
-                largest[name] = max(largest.get(name, 0), size)
-    return largest
+    return largest_workspaces(_workspace_sizes((*x_shape[:2], b - a, x_shape[3]), w_shape, geometry, groups,
+                                               itemsize, backward)
+                              for _, _, geometry, a, b in _bands(x_shape, w_shape, g, groups, itemsize) if b > a)
 
 
 def _workspace_sizes(x_shape: tuple, w_shape: tuple, g: Geometry, groups: int, itemsize: int,

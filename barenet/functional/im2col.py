@@ -103,6 +103,16 @@ def release_workspaces() -> None:
     _local.__dict__.pop("buffers", None)
 
 
+def largest_workspaces(sizes) -> dict:
+    """What ``workspace`` ends up holding after calls needing the ``sizes`` (dicts of workspace
+    name -> bytes): each name grows to its largest request and is kept."""
+    largest = {}
+    for request in sizes:
+        for name, size in request.items():
+            largest[name] = max(largest.get(name, 0), size)
+    return largest
+
+
 def chunks(n: int, bytes_per_sample: int, columns_per_sample: int = 0):
     """``(start, stop)`` pairs covering ``range(n)``: about ``CHUNK_BYTES`` per chunk, but at least
     ``MIN_COLUMNS`` GEMM columns (``columns_per_sample`` each) within ``MAX_CHUNK_BYTES``."""

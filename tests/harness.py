@@ -89,3 +89,19 @@ def assert_sgd_step_trains_every_parameter(model, loss, name: str = ""):
         assert p.grad is not None, f"{prefix}{key} got no gradient"
         assert np.isfinite(p.grad.numpy()).all(), f"{prefix}{key} has a non-finite gradient"
         assert not np.array_equal(p.numpy(), before[key]), f"{prefix}{key} did not change after an SGD step"
+
+
+def output_shapes(model, names, run):
+    """Call ``run()`` under ``no_grad`` with forward hooks on the submodules of ``model`` called
+    ``names`` (paths as ``get_submodule`` takes them; ints index a Sequential); return
+    ``({name: output shape}, what run returned)``. The hooks are removed afterwards."""
+    shapes = {}
+    handles = [model.get_submodule(str(name)).register_forward_hook(
+        lambda m, i, o, name=name: shapes.__setitem__(name, o.shape)) for name in names]
+    try:
+        with barenet.no_grad():
+            result = run()
+    finally:
+        for handle in handles:
+            handle.remove()
+    return shapes, result

@@ -2,7 +2,7 @@
 that cross 50 layers where a plain net's vanish, parameter counts by hand, training, errors."""
 import numpy as np
 import pytest
-from harness import assert_close, assert_sgd_step_trains_every_parameter, check_grad
+from harness import assert_close, assert_sgd_step_trains_every_parameter, check_grad, output_shapes
 
 import barenet
 from barenet import functional as F
@@ -117,11 +117,8 @@ def test_cnn_stages_and_map_sizes():
     model = HighwayCNN(num_layers=7).eval()
     assert [sum(isinstance(m, HighwayConv2d) for m in stage) for stage in (model.layer1, model.layer2,
                                                                            model.layer3)] == [3, 2, 2]
-    shapes = {}
-    for name in ("stem", "layer1", "layer2", "layer3"):
-        model.get_submodule(name).register_forward_hook(lambda m, i, o, name=name: shapes.__setitem__(name, o.shape))
-    with barenet.no_grad():
-        out = model(barenet.zeros(2, 3, 32, 32))
+    shapes, out = output_shapes(model, ("stem", "layer1", "layer2", "layer3"),
+                                lambda: model(barenet.zeros(2, 3, 32, 32)))
     assert shapes == {"stem": (2, 32, 32, 32), "layer1": (2, 32, 32, 32), "layer2": (2, 32, 16, 16),
                       "layer3": (2, 32, 8, 8)}
     assert out.shape == (2, 10)

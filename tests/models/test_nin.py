@@ -2,7 +2,7 @@
 average pooling head, parity with a torch rewrite of the released configuration, training."""
 import numpy as np
 import pytest
-from harness import assert_close, assert_sgd_step_trains_every_parameter
+from harness import assert_close, assert_sgd_step_trains_every_parameter, output_shapes
 
 import barenet
 from barenet import functional as F
@@ -47,11 +47,7 @@ def test_no_fully_connected_layer_and_nine_convolutions():
 
 def test_map_sizes_and_class_maps():
     model = get_model("nin_cifar").eval()
-    shapes = {}
-    for i in range(5):
-        model.features[i].register_forward_hook(lambda m, inp, out, i=i: shapes.__setitem__(i, out.shape))
-    with barenet.no_grad():
-        maps = model.forward_features(barenet.zeros(2, 3, 32, 32))
+    shapes, maps = output_shapes(model.features, range(5), lambda: model.forward_features(barenet.zeros(2, 3, 32, 32)))
     assert shapes == {0: (2, 96, 32, 32), 1: (2, 96, 16, 16), 2: (2, 96, 16, 16), 3: (2, 192, 16, 16),
                       4: (2, 192, 8, 8)}
     assert maps.shape == (2, 10, 8, 8)

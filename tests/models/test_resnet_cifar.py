@@ -1,7 +1,7 @@
 """He et al.'s CIFAR-10 ResNets and plain nets: sizes, option A shortcuts, and parity with a torch rewrite."""
 import numpy as np
 import pytest
-from harness import assert_close, check_grad
+from harness import assert_close, check_grad, output_shapes
 
 import barenet
 from barenet import nn
@@ -50,11 +50,8 @@ def test_resnet1202_size():
 
 def test_stage_shapes_follow_the_paper():
     model = get_model("resnet20").eval()
-    shapes = {}
-    for name in ("conv1", "layer1", "layer2", "layer3"):
-        model.get_submodule(name).register_forward_hook(lambda m, i, o, name=name: shapes.__setitem__(name, o.shape))
-    with barenet.no_grad():
-        out = model(barenet.zeros(2, 3, 32, 32))
+    shapes, out = output_shapes(model, ("conv1", "layer1", "layer2", "layer3"),
+                                lambda: model(barenet.zeros(2, 3, 32, 32)))
     assert shapes == {"conv1": (2, 16, 32, 32), "layer1": (2, 16, 32, 32), "layer2": (2, 32, 16, 16),
                       "layer3": (2, 64, 8, 8)}
     assert out.shape == (2, 10)

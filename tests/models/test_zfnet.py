@@ -2,7 +2,7 @@
 one training step, the deconvnet's switches, filter renormalisation and clear errors."""
 import numpy as np
 import pytest
-from harness import assert_close, assert_sgd_step_trains_every_parameter
+from harness import assert_close, assert_sgd_step_trains_every_parameter, output_shapes
 
 import barenet
 from barenet import functional as F
@@ -41,13 +41,7 @@ def test_feature_map_sizes_follow_fig3(model):
     # Fig. 3: 224 -> conv1 110 -> pool 55 -> conv2 26 -> pool 13 -> conv3-5 13 -> pool 6.
     figure = {0: (96, 110), 2: (96, 55), 4: (256, 26), 6: (256, 13), 8: (384, 13), 10: (384, 13),
               12: (256, 13), 14: (256, 6)}
-    shapes = {}
-    handles = [model.features[i].register_forward_hook(lambda m, inp, out, i=i: shapes.__setitem__(i, out.shape))
-               for i in figure]
-    with barenet.no_grad():
-        logits = model.eval()(barenet.tensor(_image()))
-    for handle in handles:
-        handle.remove()
+    shapes, logits = output_shapes(model.features, figure, lambda: model.eval()(barenet.tensor(_image())))
     assert shapes == {i: (1, c, s, s) for i, (c, s) in figure.items()}
     assert logits.shape == (1, 1000)
 

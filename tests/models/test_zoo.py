@@ -9,7 +9,7 @@ import barenet
 from barenet import functional as F
 from barenet.models import get_model, get_model_builder, list_models, resnet_cifar
 
-from harness import assert_sgd_step_trains_every_parameter
+from harness import assert_sgd_step_trains_every_parameter, output_shapes
 
 # The input each model is tried on: 32x32 unless it needs another size (fully connected layers
 # after a fixed-size map) or accepts a smaller one, so the suite stays fast.
@@ -117,24 +117,15 @@ def test_loading_another_models_weights_lists_the_keys():
 # ----- options of the torchvision families ------------------------------------------------------------
 
 
-def _output_shapes(model, names, x):
-    shapes = {}
-    for name in names:
-        model.get_submodule(name).register_forward_hook(lambda m, i, o, name=name: shapes.__setitem__(name, o.shape))
-    with barenet.no_grad():
-        model.eval()(x)
-    return shapes
-
-
 def test_resnet50_stride_in_1x1_moves_the_stride_only():
     torchvision_layout, paper_layout = get_model("resnet50"), get_model("resnet50", stride_in_1x1=True)
     assert [(k, v.shape) for k, v in paper_layout.state_dict().items()] == \
            [(k, v.shape) for k, v in torchvision_layout.state_dict().items()]
     x = barenet.zeros(1, 3, 64, 64)
     names = ["layer2.0.conv1", "layer2.0.conv2", "layer2.0.downsample"]
-    assert _output_shapes(torchvision_layout, names, x) == {
+    assert output_shapes(torchvision_layout.eval(), names, lambda: torchvision_layout(x))[0] == {
         "layer2.0.conv1": (1, 128, 16, 16), "layer2.0.conv2": (1, 128, 8, 8), "layer2.0.downsample": (1, 512, 8, 8)}
-    assert _output_shapes(paper_layout, names, x) == {
+    assert output_shapes(paper_layout.eval(), names, lambda: paper_layout(x))[0] == {
         "layer2.0.conv1": (1, 128, 8, 8), "layer2.0.conv2": (1, 128, 8, 8), "layer2.0.downsample": (1, 512, 8, 8)}
     with pytest.raises(ValueError, match="stride_in_1x1 applies to Bottleneck blocks only"):
         get_model("resnet18", stride_in_1x1=True)
@@ -171,11 +162,8 @@ def test_alexnet_paper_trunk_follows_the_paper(rng):
     from barenet.models.alexnet import _paper_features
 
     features = _paper_features(3).eval()
-    shapes = {}
-    for index in (0, 3, 4, 7, 8, 10, 12, 14):
-        features[index].register_forward_hook(lambda m, i, o, index=index: shapes.__setitem__(index, o.shape))
-    with barenet.no_grad():
-        assert features(barenet.zeros(1, 3, 227, 227)).shape == (1, 256, 6, 6)
+    shapes, out = output_shapes(features, (0, 3, 4, 7, 8, 10, 12, 14), lambda: features(barenet.zeros(1, 3, 227, 227)))
+    assert out.shape == (1, 256, 6, 6)
     # conv1 55x55, pool1 27x27, conv2 (two groups of 128 reading 48 maps each), pool2 13x13, conv5, pool5 6x6
     assert shapes == {0: (1, 96, 55, 55), 3: (1, 96, 27, 27), 4: (1, 256, 27, 27), 7: (1, 256, 13, 13),
                       8: (1, 384, 13, 13), 10: (1, 384, 13, 13), 12: (1, 256, 13, 13), 14: (1, 256, 6, 6)}

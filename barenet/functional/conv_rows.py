@@ -16,16 +16,32 @@ W_rows[i*C_out + o, c*KW + j] = W[o, c, i, j]:
 
     forward:  Z = W_rows @ col                                  (KH*C_out, L)
               Y[o, f] = b[o] + sum_i Z[i, o, f + i*DH*W]
-    dL/dW:    G3[i, o, f] = G[o, f - i*DH*W]   (G = dL/dY, 0 on the rows and columns not output)
-              dL/dW_rows^T = col @ G3^T                        (C*KW, KH*C_out)
-    dL/dx:    dcol = W_rows^T @ G3                               (C*KW, L)
-              dL/dx[c, f] = sum_j dcol[c, j, f - j*DW + PL]    (col2im over the KW shifts)
 
-The GEMMs have KH*C_out rows and C*KW inner terms instead of C_out and C*KH*KW, which OpenBLAS
-runs faster on the skinny shapes of small layers, and the copies are KW/(KH*KW) as large: whole
-layers ran 1.1-2x faster than with im2col (docs/benchmarks.md). The price is the zero rows
-between images, (S - OH)/OH more GEMM columns (1/8 for 8x8 "same" layers). Groups are batched
-in one ``matmul``, as in im2col's path.
+The backward pass shifts the other way round. With G = dL/dY on the output rows (0 on the rows
+and columns not output), copy the KW column shifts of G, and the KH row shifts of the tall image:
+
+    GJ[o, j, q] = G[o, q - j*DW + PL]   (0 where the column falls off its row)
+    X3[c, i, q] = tall[c, q + i*DH*W]
+
+Every product W[o, c, i, j] * tall[c, f + i*DH*W + j*DW - PL] of the forward pairs G[o, f] with
+X3[c, i, q] at q = f + j*DW - PL, so with W_cols[i*C + c, o*KW + j] = W[o, c, i, j]:
+
+    dL/dW:    dL/dW[(o, j), (c, i)] = GJ @ X3^T                   (C_out*KW, C*KH)
+    dL/dx:    Zx = W_cols @ GJ                                   (KH*C, L)
+              dL/dx[c, p] = sum_i Zx[i, c, p - i*DH*W]
+
+GJ is what ``_fill_columns`` makes of G for the convolution that gives dL/dx (the kernel
+flipped: padding (KW-1)*DW - PL on the left), so dL/dx is computed like the forward, one GEMM and
+KH-1 shifted adds with no col2im, and GJ serves dL/dW as well. The one other copy is X3: whole
+rows, moved at memcpy speed. Against the first backward pass (from the forward's columns, KH row
+shifts of G and a col2im over the KW shifts of W_rows^T G) this one measured 3-9% faster on the
+CIFAR ResNet layers and 10-20% on LeNet-5's (docs/benchmarks.md).
+
+The GEMMs have KH*C_out, KH*C or C_out*KW rows and C*KW or C_out*KW inner terms (or the long
+axis L, for dL/dW), instead of C_out and C*KH*KW, which OpenBLAS runs faster on the skinny
+shapes of small layers, and the copies are KW/(KH*KW) as large: whole layers ran 1.1-2x faster
+than with im2col. The price is the zero rows between images, (S - OH)/OH more GEMM columns (1/8
+for 8x8 "same" layers). Groups are batched in one ``matmul``, as in im2col's path.
 """
 from __future__ import annotations
 
@@ -79,10 +95,11 @@ def _column_shifts(g: Geometry):
         yield j, s, max(0, -s), min(hw, hw - s), w0, w1
 
 
-def _zero_outside_columns(a, w0: int, w1: int) -> None:
-    """Zero the columns of ``a`` (..., W) outside [w0, w1): there a flat shift wrapped a row edge."""
-    a[..., :w0] = 0
-    a[..., w1:] = 0
+def _zero_gaps(a, t: _Tall, h: int) -> None:
+    """Zero the rows of ``a`` (..., T, W) around the h image rows of each slot of ``t``."""
+    a[..., :t.pt, :] = 0
+    _slots(a, t, t.pt)[..., h:, :] = 0
+    a[..., t.pt + t.n * t.slot:, :] = 0
 
 
 def _fill_columns(x, col, g: Geometry, t: _Tall) -> None:
@@ -91,26 +108,33 @@ def _fill_columns(x, col, g: Geometry, t: _Tall) -> None:
     planes = x.reshape(n, c, g.h * g.w).transpose(1, 0, 2)  # (C, n, H*W)
     for j, s, lo, hi, w0, w1 in _column_shifts(g):
         dst = col[:, j]  # (C, T, W)
-        slots = _slots(dst, t, t.pt)
-        dst[:, :t.pt] = 0
-        slots[:, :, g.h:] = 0
-        dst[:, t.pt + n * t.slot:] = 0
-        image = slots[:, :, :g.h].reshape(c, n, g.h * g.w)  # a view: whole rows
+        _zero_gaps(dst, t, g.h)
+        image_rows = _slots(dst, t, t.pt)[:, :, :g.h]
+        image = image_rows.reshape(c, n, g.h * g.w)  # a view: whole rows
         image[:, :, lo:hi] = planes[:, :, lo + s:hi + s]
         image[:, :, :lo] = 0
         image[:, :, hi:] = 0
-        _zero_outside_columns(slots[:, :, :g.h], w0, w1)
+        image_rows[..., :w0] = 0  # outside [w0, w1) the flat shift wrapped a row edge
+        image_rows[..., w1:] = 0
 
 
-def _add_columns(dcol, gx, g: Geometry, t: _Tall) -> None:
-    """gx (n, C, H, W) += the adjoint of ``_fill_columns`` applied to dcol (C, KW, T, W);
-    dcol's wrapped columns are zeroed (it is scratch)."""
-    n, c = gx.shape[:2]
-    planes = gx.reshape(n, c, g.h * g.w).transpose(1, 0, 2)  # (C, n, H*W), a view
-    for j, s, lo, hi, w0, w1 in _column_shifts(g):
-        src = _slots(dcol[:, j], t, t.pt)[:, :, :g.h]  # (C, n, H, W): the padding gets no gradient
-        _zero_outside_columns(src, w0, w1)
-        planes[:, :, lo + s:hi + s] += src.reshape(c, n, g.h * g.w)[:, :, lo:hi]
+def _fill_rows(x, rows, g: Geometry, t: _Tall, valid: int) -> None:
+    """rows (C, KH, T, W) = the KH row shifts X3 of x (n, C, H, W) stacked as ``t`` says; of the
+    shifted ones only the first ``valid`` flat positions, all the GEMM reads."""
+    tall = rows[:, 0]
+    _zero_gaps(tall, t, g.h)
+    _slots(tall, t, t.pt)[:, :, :g.h] = x.transpose(1, 0, 2, 3)
+    flat = rows.reshape(*rows.shape[:2], t.length)
+    for i in range(1, g.kh):
+        offset = i * g.dh * g.w
+        flat[:, i, :valid] = flat[:, 0, offset:offset + valid]
+
+
+def _mirrored(g: Geometry) -> Geometry:
+    """The convolution of dL/dY that gives dL/dx (OH x W -> H x W): the kernel flipped, so
+    ``_fill_columns`` of dL/dY with it gives GJ with its kernel columns in reverse order."""
+    kh, kw = (g.kh - 1) * g.dh, (g.kw - 1) * g.dw
+    return g._replace(h=g.oh, pt=kh - g.pt, pb=kh - g.pb, pl=kw - g.pl, pr=kw - g.pr)
 
 
 def _weight_rows(w, groups: int):
@@ -118,6 +142,13 @@ def _weight_rows(w, groups: int):
     o, cg, kh, kw = w.shape
     by_row = w.reshape(groups, o // groups, cg, kh, kw).transpose(0, 3, 1, 2, 4)  # (G, KH, Og, Cg, KW)
     return by_row.reshape(groups, kh * o // groups, cg * kw)
+
+
+def _weight_cols(w, groups: int):
+    """(C_out, Cg, KH, KW) -> W_cols (G, KH*Cg, C_out/G*KW)."""
+    o, cg, kh, kw = w.shape
+    by_col = w.reshape(groups, o // groups, cg, kh, kw).transpose(0, 3, 2, 1, 4)  # (G, KH, Cg, Og, KW)
+    return by_col.reshape(groups, kh * cg, o // groups * kw)
 
 
 def _chunks(n_all: int, c: int, o: int, g: Geometry, itemsize: int):
@@ -135,8 +166,8 @@ def workspace_sizes(c: int, o: int, g: Geometry, groups: int, n_all: int, itemsi
     n = _chunks(n_all, c, o, g, itemsize)[0][1] if chunked else n_all
     length = _tall(g, n).length
     sizes = {"col": c * g.kw * length, "out": g.kh * o * length}
-    if backward:
-        sizes.update(gy=g.kh * o * length, gw=c * g.kw * g.kh * o // groups)
+    if backward:  # "col" holds X3 and then Zx
+        sizes.update(col=c * max(g.kw, g.kh) * length, gy=o * g.kw * length, gw=o * g.kw * c * g.kh // groups)
     return sizes
 
 
@@ -170,46 +201,40 @@ def forward(x, w, b, g: Geometry, groups: int):
 
 def backward(gy, g: Geometry, groups: int, x_shape: tuple, w_shape: tuple, x=None, w=None):
     """``(dL/dx, dL/dw)`` for a convolution that ``applies``; dL/dx only when ``w`` is given,
-    dL/dw only when ``x`` is. One pass over the batch; the column buffer holds x's columns, then
-    dcol = W_rows^T G3."""
+    dL/dw only when ``x`` is. One pass over the batch; GJ serves both, and the "col" buffer holds
+    X3, then Zx."""
     xp = backend.get_array_module(gy)
     (n_all, c), (o, cg, kh, kw) = x_shape[:2], w_shape
-    og, oh, kept = o // groups, g.oh, g.ow
+    og = o // groups
     g = widened(g)
     row = g.dh * g.w
-    gx = None if w is None else xp.zeros(x_shape, dtype=gy.dtype)
-    gw_t = None if x is None else xp.zeros((groups, cg * kw, kh * og), dtype=gy.dtype)
+    if gy.shape[3] < g.w:  # computed widened: G is 0 on the output columns dropped
+        wide = xp.zeros((*gy.shape[:3], g.w), dtype=gy.dtype)
+        wide[..., :gy.shape[3]] = gy
+        gy = wide
+    mirrored = _mirrored(g)
+    gx = None if w is None else xp.empty(x_shape, dtype=gy.dtype)
+    gw = None if x is None else xp.zeros((groups, og * kw, cg * kh), dtype=gy.dtype)
     for n0, n1 in _chunks(n_all, c, o, g, gy.itemsize):
         t = _tall(g, n1 - n0)
-        g3 = workspace(xp, "gy", (groups, kh, og, t.length), gy.dtype)
-        _spread_gradient(gy[n0:n1], g3, t, oh, kept, row)
-        g3_2d = g3.reshape(groups, kh * og, t.length)
-        col = workspace(xp, "col", (groups, cg * kw, t.length), gy.dtype)
+        valid = t.length - (kh - 1) * row  # GJ is 0 past it
+        gj = workspace(xp, "gy", (o, kw, t.rows, t.width), gy.dtype)
+        _fill_columns(gy[n0:n1], gj[:, ::-1], mirrored, t._replace(pt=0))  # G's rows start at row 0
+        gj = gj.reshape(groups, og * kw, t.length)
+        rows = workspace(xp, "col", (c, kh, t.rows, t.width), gy.dtype)
         if x is not None:
-            _fill_columns(x[n0:n1], col.reshape(c, kw, t.rows, t.width), g, t)
-            part = workspace(xp, "gw", gw_t.shape, gy.dtype)
-            xp.matmul(col, g3_2d.transpose(0, 2, 1), out=part)  # dL/dW_rows^T = col @ G3^T
-            gw_t += part
+            _fill_rows(x[n0:n1], rows, g, t, valid)
+            part = workspace(xp, "gw", gw.shape, gy.dtype)
+            x3 = rows.reshape(groups, cg * kh, t.length)[..., :valid]
+            xp.matmul(gj[..., :valid], x3.transpose(0, 2, 1), out=part)  # dL/dW = GJ @ X3^T
+            gw += part
         if w is not None:
-            xp.matmul(_weight_rows(w, groups).transpose(0, 2, 1), g3_2d, out=col)  # dcol = W_rows^T G3
-            _add_columns(col.reshape(c, kw, t.rows, t.width), gx[n0:n1], g, t)
-    gw = None
-    if x is not None:  # (G, Cg, KW, KH, Og) -> (G, Og, Cg, KH, KW)
-        gw = gw_t.reshape(groups, cg, kw, kh, og).transpose(0, 4, 1, 3, 2).reshape(w_shape)
+            zx = rows.reshape(groups, kh, cg, t.length)
+            xp.matmul(_weight_cols(w, groups), gj, out=zx.reshape(groups, kh * cg, t.length))
+            for i in range(1, kh):  # dL/dx accumulates in Zx's first kernel row
+                zx[:, 0, :, i * row:] += zx[:, i, :, :t.length - i * row]
+            acc = _slots(zx[:, 0].reshape(c, t.rows, t.width), t, t.pt)[:, :, :g.h]  # (C, n, H, W)
+            gx[n0:n1].transpose(1, 0, 2, 3)[...] = acc
+    if gw is not None:  # (G, Og, KW, Cg, KH) -> (G, Og, Cg, KH, KW)
+        gw = gw.reshape(groups, og, kw, cg, kh).transpose(0, 1, 3, 4, 2).reshape(w_shape)
     return gx, gw
-
-
-def _spread_gradient(gy, g3, t: _Tall, oh: int, kept: int, row: int) -> None:
-    """g3[:, 0] = dL/dy (n, C_out, OH, kept) on the output rows of ``t`` (G, Og, T, W), zero
-    elsewhere; g3[:, i] = g3[:, 0] shifted by i kernel rows (``row`` each)."""
-    groups, kh, og, length = g3.shape
-    src = gy.reshape(t.n, groups, og, oh, kept).transpose(1, 2, 0, 3, 4)  # (G, Og, n, OH, kept)
-    plane = g3[:, 0].reshape(groups, og, t.rows, t.width)
-    slots = _slots(plane, t)
-    slots[..., :oh, :kept] = src
-    slots[..., :oh, kept:] = 0
-    slots[..., oh:, :] = 0
-    plane[..., t.n * t.slot:, :] = 0
-    for i in range(1, kh):
-        g3[:, i, :, :i * row] = 0
-        g3[:, i, :, i * row:] = g3[:, 0, :, :length - i * row]

@@ -149,6 +149,23 @@ def test_conv2d_gradient_of_bias_alone(groups, rng):
     np.testing.assert_allclose(b.grad.numpy(), np.full(3, 2 * 5 * 5))
 
 
+@pytest.mark.parametrize("case", CONV_CASES, ids=IDS)
+def test_conv2d_gradient_of_input_or_weight_alone(case, rng):
+    """dL/dx without dL/dw, and dL/dw without dL/dx, are what both together give (every strategy
+    has a pass that skips the other)."""
+    x, w, _, s, p, d, g = _conv_case(case, rng)
+    upstream = rng.standard_normal(F.conv2d(_t(x), _t(w), None, s, p, d, g).shape)
+
+    def grads(x_grad: bool, w_grad: bool):
+        xt, wt = _t(x, x_grad), _t(w, w_grad)
+        F.conv2d(xt, wt, None, s, p, d, g).backward(_t(upstream))
+        return xt.grad, wt.grad
+
+    both = grads(True, True)
+    assert_close(grads(True, False)[0].numpy(), both[0].numpy(), rtol=1e-12)
+    assert_close(grads(False, True)[1].numpy(), both[1].numpy(), rtol=1e-12)
+
+
 @pytest.mark.parametrize("chunk_bytes, widen_limit", [(1, 1.5), (3000, 1.5), (3000, 1.0), (1, 1.0)])
 def test_conv2d_strategy_settings_do_not_change_results(chunk_bytes, widen_limit, rng, monkeypatch):
     """Chunks of 1 sample (or a few), with or without widening, give the one-chunk results."""

@@ -34,8 +34,8 @@ GJ is what ``_fill_columns`` makes of G for the convolution that gives dL/dx (th
 flipped: padding (KW-1)*DW - PL on the left), so dL/dx is computed like the forward, one GEMM and
 KH-1 shifted adds with no col2im, and GJ serves dL/dW as well. The one other copy is X3: whole
 rows, moved at memcpy speed. Against the first backward pass (from the forward's columns, KH row
-shifts of G and a col2im over the KW shifts of W_rows^T G) this one measured 3-9% faster on the
-CIFAR ResNet layers and 10-20% on LeNet-5's (docs/benchmarks.md).
+shifts of G and a col2im over the KW shifts of W_rows^T G) this one measured 1-9% faster on the
+CIFAR ResNet layers and 9-20% on LeNet-5's (docs/benchmarks.md).
 
 The GEMMs have KH*C_out, KH*C or C_out*KW rows and C*KW or C_out*KW inner terms (or the long
 axis L, for dL/dW), instead of C_out and C*KH*KW, which OpenBLAS runs faster on the skinny

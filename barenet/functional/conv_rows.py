@@ -92,7 +92,8 @@ def _column_shifts(g: Geometry):
     for j in range(g.kw):
         w0, w1, iw = axis_range(j, g.dw, g.pl, 1, g.w, g.w)
         s = iw - w0
-        yield j, s, max(0, -s), min(hw, hw - s), w0, w1
+        lo = min(hw, max(0, -s))  # a shift past the whole plane (a tiny image) leaves it empty
+        yield j, s, lo, max(lo, min(hw, hw - s)), w0, w1
 
 
 def _zero_gaps(a, t: _Tall, h: int) -> None:

@@ -124,6 +124,17 @@ def test_conv2d_same_and_valid(padding, kernel, dilation, rng):
     check_grad(lambda x_, w_: F.conv2d(x_, w_, None, 1, padding, dilation), x, w)
 
 
+@pytest.mark.parametrize("groups", [1, 2])  # row shifts; depthwise
+@pytest.mark.parametrize("size, kernel", [((1, 2), (1, 3)), ((2, 2), (3, 3)), ((1, 1), (3, 3))])
+def test_conv2d_same_with_padding_larger_than_the_image(size, kernel, groups, rng):
+    """Dilation 3 pads 3 on each side: some kernel offsets shift past the whole plane."""
+    x, w = rng.standard_normal((2, 2, *size)), rng.standard_normal((4, 2 // groups, *kernel))
+    pads = tuple(p for k in kernel for p in (3 * (k - 1) // 2,) * 2)
+    out = F.conv2d(_t(x), _t(w), None, 1, "same", 3, groups)
+    assert_close(out.numpy(), naive_conv2d(x, w, None, (1, 1), pads, (3, 3), groups), rtol=1e-10)
+    check_grad(lambda x_, w_: F.conv2d(x_, w_, None, 1, "same", 3, groups), x, w)
+
+
 def test_conv2d_without_bias_and_unbatched(rng):
     x, w = rng.standard_normal((2, 5, 5)), rng.standard_normal((3, 2, 3, 3))
     out = F.conv2d(_t(x), _t(w), padding=1)

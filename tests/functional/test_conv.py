@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 from harness import assert_close, check_grad, check_torch
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import barenet
@@ -310,6 +310,39 @@ def test_conv2d_matches_torch(cfg, seed):
     arrays += [rng.standard_normal(o)] if bias else []
     check_torch(lambda *a: F.conv2d(*a[:2], a[2] if bias else None, s, p, d, g),
                 lambda *a: torch.nn.functional.conv2d(*a[:2], a[2] if bias else None, s, p, d, g), *arrays)
+
+
+@settings(max_examples=80, deadline=None)
+@given(conv_configs(), st.lists(st.integers(0, 4), min_size=4, max_size=4), st.integers(1, 3), st.integers(1, 3),
+       st.booleans(), st.booleans(), st.integers(0, 2**31 - 1))
+def test_conv_kernels_match_torch_with_any_padding_per_side(cfg, pads, h, w, same_width, chunked, seed):
+    """The array kernels with unequal paddings per side (what "same" with an even kernel and a
+    transposed convolution hand them), also wider than the image, and chunks of one sample:
+    against torch on the input padded beforehand. Half the draws keep the width (stride 1,
+    PL + PR = DW*(KW-1)), the row-shift path."""
+    torch = pytest.importorskip("torch")
+    n, c, o, _, _, k, s, _, d, g, _, _ = cfg
+    if same_width:
+        s, pads[3] = (1, 1), d[1] * (k[1] - 1) - pads[2]
+    geometry = im2col.Geometry(h, w, *k, *s, *d, *pads)
+    assume(pads[3] >= 0 and geometry.oh >= 1 and geometry.ow >= 1)
+    rng = np.random.default_rng(seed)
+    x, weight = rng.standard_normal((n, c, h, w)), rng.standard_normal((o, c // g, *k))
+    gy = rng.standard_normal((n, o, geometry.oh, geometry.ow))
+    with pytest.MonkeyPatch.context() as patch:
+        if chunked:
+            patch.setattr(im2col, "CHUNK_BYTES", 1)
+            patch.setattr(im2col, "MIN_COLUMNS", 1)
+        y = conv_kernels.forward(x, weight, None, geometry, g)
+        gx, gw = conv_kernels.backward(gy, geometry, g, x.shape, weight.shape, x=x, w=weight)
+    pt, pb, pl, pr = pads
+    xt = torch.tensor(np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr))), requires_grad=True)
+    wt = torch.tensor(weight, requires_grad=True)
+    yt = torch.nn.functional.conv2d(xt, wt, None, s, 0, d, g)
+    yt.backward(torch.tensor(gy))
+    assert_close(y, yt.detach().numpy(), rtol=1e-10)
+    assert_close(gx, xt.grad.numpy()[:, :, pt:pt + h, pl:pl + w], rtol=1e-10)
+    assert_close(gw, wt.grad.numpy(), rtol=1e-10)
 
 
 @settings(max_examples=40, deadline=None)

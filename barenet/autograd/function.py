@@ -106,13 +106,25 @@ def _run_hooks(t, g):
 
 
 def _store_grad(t, g) -> None:
-    """Accumulate into ``t.grad``: a fresh array in ``t``'s dtype, so ``.grad`` never aliases a
-    gradient handed to another tensor (``a + b`` gives both the same array) or the caller's."""
-    dtype = t.data.dtype
+    """Accumulate into ``t.grad`` as PyTorch does: the first gradient is copied into a fresh array
+    in ``t``'s dtype (``g`` may be shared: ``a + b`` hands both inputs the same array, and a
+    caller keeps the one it passed), later ones are added to it in place, so every reference to
+    ``.grad`` sees the sum."""
     if t.grad is None:
-        t.grad = Tensor._wrap(g.astype(dtype))  # astype copies
+        t.grad = Tensor._wrap(g.astype(t.data.dtype))  # astype copies
     else:
-        t.grad = Tensor._wrap((t.grad.data + g).astype(dtype, copy=False))
+        t.grad.data += g
+
+
+def reset_grads(params, set_to_none: bool = True) -> None:
+    """``zero_grad`` for modules and optimizers: drop each gradient (the default), or zero it in
+    place, as PyTorch does."""
+    for p in params:
+        if p.grad is not None:
+            if set_to_none:
+                p.grad = None
+            else:
+                p.grad.data[...] = 0
 
 
 def run_backward(root, gradient, retain_graph: bool = False) -> None:

@@ -55,13 +55,13 @@ class Tensor(TensorMath):
                [6., 8.]], dtype=float32)
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_hooks", "_retains_grad", "__weakref__")
+    __slots__ = ("data", "_grad", "requires_grad", "_ctx", "_hooks", "_retains_grad", "__weakref__")
     # Make NumPy defer to Tensor's reflected operators (``array + tensor`` gives a Tensor).
     __array_priority__ = 1000
 
     def __init__(self, data, requires_grad: bool = False, dtype=None, device=None):
         self.data = _as_array(data, dtype, device)
-        self.grad = None
+        self._grad = None
         self._ctx = None
         self._hooks = None
         self._retains_grad = False
@@ -80,7 +80,7 @@ class Tensor(TensorMath):
             array = np.asarray(array)
         t = object.__new__(Tensor)
         t.data = array
-        t.grad = None
+        t._grad = None
         t._ctx = ctx
         t._hooks = None
         t._retains_grad = False
@@ -103,6 +103,26 @@ class Tensor(TensorMath):
     @property
     def device(self) -> str:
         return backend.device_of(self.data)
+
+    @property
+    def grad(self) -> "Tensor | None":
+        """The gradient ``backward`` accumulated (in place, as PyTorch does), or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"grad: expected a Tensor or None. Received: {type(value).__name__}.")
+            if (value.shape, value.dtype, value.device) != (self.shape, self.dtype, self.device):
+                raise ValueError(f"grad: the gradient must match the tensor's shape, dtype and device, "
+                                 f"for it is accumulated in place. Received: gradient {value.shape} "
+                                 f"{value.dtype} on {value.device}, tensor {self.shape} {self.dtype} "
+                                 f"on {self.device}.")
+            if not getattr(value.data.flags, "writeable", True):  # CuPy arrays have no such flag
+                raise ValueError("grad: the gradient's array must be writeable, for it is accumulated "
+                                 "in place. Received: a read-only array; pass a copy.")
+        self._grad = value
 
     @property
     def is_leaf(self) -> bool:

@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd import Tensor
+from ..autograd.function import reset_grads
 from .parameter import Parameter
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -227,11 +228,8 @@ class Module:
         return self.train(False)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        for p in self.parameters():
-            if set_to_none:
-                p.grad = None
-            elif p.grad is not None:
-                p.grad = Tensor._wrap(backend.get_array_module(p.data).zeros_like(p.data))
+        """Drop every parameter's gradient (the default), or zero it in place."""
+        reset_grads(self.parameters(), set_to_none)
 
     def apply(self, fn) -> "Module":
         """Call ``fn`` on every submodule (children first) and on self, as PyTorch does."""

@@ -2,7 +2,8 @@
 
 Subclasses implement ``_update(p, grad, group, state)``, which changes ``p.data`` in place and
 keeps whatever it needs in ``state`` (a dict of arrays, plus an integer ``step``). Gradients
-are read, never written: ``p.grad`` may share its array with another tensor.
+are read, never written: ``backward`` accumulates into them in place, so a state that kept one
+would change with the next backward pass.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd import Tensor, enable_grad
+from ..autograd.function import reset_grads
 
 
 def check_non_negative(owner: str, **values) -> None:
@@ -66,12 +68,8 @@ class Optimizer:
         self.param_groups.append(group)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Reset every gradient: to None (default), or to a fresh array of zeros."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                p.grad = None if set_to_none else Tensor._wrap(backend.get_array_module(p.data).zeros_like(p.data))
+        """Reset every gradient: to None (default), or to zeros in place."""
+        reset_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self, closure=None):
         """Update every parameter that has a gradient; ``closure`` re-evaluates and returns the loss."""

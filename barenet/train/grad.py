@@ -49,5 +49,5 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0) -> floa
     coef = max_norm / (total + 1e-6)
     if coef < 1:
         for p in grads:
-            p.grad = Tensor._wrap(p.grad.data * p.grad.data.dtype.type(coef))
+            p.grad.data *= p.grad.data.dtype.type(coef)
     return total

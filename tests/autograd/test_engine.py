@@ -70,14 +70,29 @@ def test_backward_from_a_leaf():
     assert x.grad.item() == 1.0
 
 
-# ----- gradients accumulate, never alias ------------------------------------------------------------
-def test_gradients_accumulate_across_backward_calls():
+# ----- gradients accumulate in place, never alias --------------------------------------------------
+def test_gradients_accumulate_in_place_across_backward_calls():
+    """As in PyTorch: a later backward adds into the same .grad, which any reference to it sees."""
     x = leaf([1.0, 2.0])
     (x * 3).sum().backward()
     first = x.grad
     (x * x).sum().backward()
-    np.testing.assert_array_equal(x.grad.numpy(), [5.0, 7.0])
-    np.testing.assert_array_equal(first.numpy(), [3.0, 3.0])  # an earlier .grad is not mutated
+    assert x.grad is first
+    np.testing.assert_array_equal(first.numpy(), [5.0, 7.0])
+
+
+def test_gradient_accumulation_is_observed_as_in_pytorch():
+    torch = pytest.importorskip("torch")
+    seen = {}
+    for lib in (barenet, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        (x * 3).sum().backward()
+        first = x.grad
+        (x * x).sum().backward()
+        x.grad.data[0] = 0.0  # a write through .grad reaches the reference taken before
+        seen[lib.__name__] = (np.asarray(first.detach().numpy() if lib is torch else first.numpy()).tolist(),
+                              x.grad is first)
+    assert seen["barenet"] == seen["torch"]
 
 
 def test_leaves_never_share_a_gradient_array():

@@ -130,6 +130,23 @@ def test_deepcopy_copies_data_and_grad():
     assert x.numpy()[0] == 1.0 and x.grad.numpy()[0] == 2.0 and y.requires_grad
 
 
+def test_assigned_grad_must_fit_in_place_accumulation():
+    x = barenet.tensor([1.0, 2.0], requires_grad=True)
+    x.grad = barenet.tensor([0.5, 0.5])
+    (x * 2).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.5, 2.5])
+    for value, error, match in [
+        (np.ones(2, dtype=np.float32), TypeError, "expected a Tensor or None. Received: ndarray"),
+        (barenet.tensor([1.0]), ValueError, r"gradient \(1,\) float32 .* tensor \(2,\) float32"),
+        (barenet.tensor([1.0, 1.0], dtype=barenet.float64), ValueError, "float64"),
+        (barenet.from_numpy(np.broadcast_to(np.float32(1), (2,))), ValueError, "read-only array"),
+    ]:
+        with pytest.raises(error, match=match):
+            x.grad = value
+    x.grad = None
+    assert x.grad is None
+
+
 def test_tensors_hash_by_identity():
     a, b = barenet.tensor([1.0]), barenet.tensor([1.0])
     assert len({a: 1, b: 2}) == 2

@@ -232,8 +232,9 @@ def test_zero_grad_and_requires_grad_():
     a = ours()
     for p in a.parameters():
         p.grad = barenet.ones(*p.shape)
-    a.zero_grad(set_to_none=False)
-    assert all(float(p.grad.numpy().sum()) == 0.0 for p in a.parameters())
+    grads = [p.grad for p in a.parameters()]
+    a.zero_grad(set_to_none=False)  # in place, as PyTorch's
+    assert all(p.grad is g and float(g.numpy().sum()) == 0.0 for p, g in zip(a.parameters(), grads))
     a.zero_grad()
     assert all(p.grad is None for p in a.parameters())
     a.requires_grad_(False)

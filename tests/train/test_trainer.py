@@ -112,9 +112,11 @@ def test_clip_grad_norm_matches_torch(norm_type, max_norm, rng):
     for p, t, g in zip(ours, theirs, grads):
         p.grad = barenet.tensor(g)
         t.grad = torch.tensor(g)
+    arrays = [p.grad.data for p in ours]
     total = clip_grad_norm_(ours + [barenet.tensor([1.0], requires_grad=True)], max_norm, norm_type)
     ref = torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type)
     assert np.isclose(total, ref.item(), rtol=1e-5)
+    assert all(p.grad.data is a for p, a in zip(ours, arrays))  # scaled in place, as torch's
     for p, t in zip(ours, theirs):
         np.testing.assert_allclose(p.grad.numpy(), t.grad.numpy(), rtol=1e-5, atol=1e-7)
     with pytest.raises(ValueError, match="max_norm must be >= 0"):

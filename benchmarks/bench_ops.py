@@ -12,7 +12,10 @@ forward + backward (NumPy reports its allocations to tracemalloc), with the conv
 workspaces released first so that they are counted. Ops that are not implemented yet are skipped.
 
 Options: ``--repeat N`` (timed runs per framework), ``--only conv|pool|norm|loss`` (repeatable),
-``--match TEXT`` (cases whose name contains TEXT),
+``--match TEXT`` (cases whose name contains TEXT), ``--back-to-back`` (each framework runs its
+warm-up and timed runs in a row without pauses, as layers run in training: threads stay awake
+and caches warm, which favours whichever framework keeps more threads spinning; two such blocks
+per framework, alternating),
 ``--markdown`` (a table for docs/benchmarks.md), ``--threads N`` (both frameworks; needs
 threadpoolctl), ``--chunk-mib M`` (the convolution chunk size, for tuning).
 """
@@ -122,17 +125,26 @@ def _peak_mb(case: Case) -> float:
     return peak / 2**20
 
 
-def measure(case: Case, repeat: int, warmup: int) -> dict:
+def measure(case: Case, repeat: int, warmup: int, back_to_back: bool = False) -> dict:
     libs = ["barenet"] + (["torch"] if torch else [])
     inputs = {lib: case.inputs(lib) for lib in libs}
     times = {lib: [] for lib in libs}
-    for i in range(warmup + repeat):
-        for lib in libs:  # alternate, so background load hits both frameworks alike
-            _time_once(case, lib, inputs[lib], times[lib])
-            for t in inputs[lib]:
-                t.grad = None
-            time.sleep(PAUSE_S)  # or the spinning threads steal a core from the other's next run
-    med = {lib: statistics.median(v[warmup:]) for lib, v in times.items()}
+    # Paused: alternate run by run, so background load hits both frameworks alike. Back to back:
+    # alternate blocks of runs, dropping each block's warm-up runs.
+    blocks, runs = (2, warmup + repeat) if back_to_back else (warmup + repeat, 1)
+    for _ in range(blocks):
+        for lib in libs:
+            block = []
+            for _ in range(runs):
+                _time_once(case, lib, inputs[lib], block)
+                for t in inputs[lib]:
+                    t.grad = None
+                if not back_to_back:
+                    time.sleep(PAUSE_S)  # or the spinning threads steal a core from the other's next run
+            times[lib] += block[warmup:] if back_to_back else block
+            if back_to_back:
+                time.sleep(PAUSE_S)
+    med = {lib: statistics.median(v if back_to_back else v[warmup:]) for lib, v in times.items()}
     return {"name": case.name, "barenet": med["barenet"], "torch": med.get("torch"), "peak": _peak_mb(case)}
 
 
@@ -176,6 +188,8 @@ def main(argv=None) -> int:
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     parser.add_argument("--threads", type=int, help="BLAS and torch threads (default: NumPy's BLAS count)")
     parser.add_argument("--chunk-mib", type=float, help="override im2col.CHUNK_BYTES (tuning)")
+    parser.add_argument("--back-to-back", action="store_true",
+                        help="time runs in a row without pauses (threads awake, as in training)")
     args = parser.parse_args(argv)
     if args.chunk_mib:
         im2col.CHUNK_BYTES = int(args.chunk_mib * 2**20)
@@ -193,7 +207,7 @@ def main(argv=None) -> int:
         except (AttributeError, NotImplementedError) as err:
             print(f"# skipped {case.name}: {type(err).__name__}: {err}")
             continue
-        rows.append(measure(case, args.repeat, args.warmup))
+        rows.append(measure(case, args.repeat, args.warmup, args.back_to_back))
         if not args.markdown:
             _print_row(rows[-1])
     print(("- " if args.markdown else "# ") + f"load average at end: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")

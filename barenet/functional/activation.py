@@ -284,13 +284,21 @@ def softplus(input, beta: float = 1.0, threshold: float = 20.0):
     return Softplus(beta, threshold)(input)
 
 
+def _shifted(xp, x, dim: int):
+    """``x - max(x, dim)``, whose exp never overflows, as an array (also for a 0-d ``x``); an
+    empty ``dim`` has no max, and nothing to shift."""
+    if x.ndim and x.shape[dim] == 0:
+        return x.copy()
+    return xp.asarray(x - x.max(axis=dim, keepdims=True))
+
+
 class Softmax(Function):
     def __init__(self, dim: int):
         self.dim = dim
 
     def forward(self, x):
         xp = backend.get_array_module(x)
-        y = x - x.max(axis=self.dim, keepdims=True)  # shift by the max: exp never overflows
+        y = _shifted(xp, x, self.dim)
         xp.exp(y, out=y)
         y /= y.sum(axis=self.dim, keepdims=True)
         self.y = y
@@ -334,13 +342,16 @@ def softmax(input, dim: int | None = None, *, dtype=None):
 class LogSoftmax(Softmax):
     def forward(self, x):
         xp = backend.get_array_module(x)
-        y = x - x.max(axis=self.dim, keepdims=True)
+        y = _shifted(xp, x, self.dim)
         self.e = xp.exp(y)  # exp(x - max): kept so backward needs no exp
         self.s = self.e.sum(axis=self.dim, keepdims=True)
-        y -= xp.log(self.s)  # log-sum-exp of the shifted logits, >= 0: never log of 0
+        if y.size:  # (an empty tensor has nothing to normalise, and an empty dim sums to 0)
+            y -= xp.log(self.s)  # log-sum-exp of the shifted logits, >= 0: never log of 0
         return y
 
     def backward(self, gy):
+        if not gy.size:
+            return gy.copy()
         # dL/dx = gy - softmax(x) * sum(gy, dim),  softmax(x) = e / s
         gx = self.e * (-gy.sum(axis=self.dim, keepdims=True) / self.s)
         gx += gy

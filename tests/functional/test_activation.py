@@ -137,6 +137,21 @@ def test_softmax_infinities_follow_torch(name):
 
 
 @pytest.mark.parametrize("name", SOFTMAXES)
+@pytest.mark.parametrize("shape,dim", [((), 0), ((0,), 0), ((2, 0), 1), ((2, 0, 3), 1), ((0, 3), 1)])
+def test_softmax_of_a_scalar_or_over_an_empty_dim(name, shape, dim):
+    """A 0-d input is one class (softmax 1, log_softmax 0, gradient 0); an empty dim or batch gives
+    an empty result and gradient of the input's shape, with no warning, as in PyTorch."""
+    x = barenet.tensor(np.full(shape, 3.0, dtype=np.float32), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = SOFTMAXES[name](x, dim)
+        y.sum().backward()
+    assert y.shape == shape and y.dtype == np.float32 and x.grad.shape == shape
+    if not shape:
+        assert y.item() == (1.0 if name == "softmax" else 0.0) and x.grad.item() == 0.0
+
+
+@pytest.mark.parametrize("name", SOFTMAXES)
 def test_softmax_requires_dim(name):
     with pytest.raises(ValueError, match=rf"{name}: dim is required.*deprecated.*Received: dim=None"):
         SOFTMAXES[name](barenet.zeros(2, 3))

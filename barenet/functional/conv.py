@@ -37,8 +37,9 @@ def _check_operands(op: str, x, weight, bias, groups, in_axis: int, out_axis: in
     if x.ndim not in (3, 4):
         raise ValueError(f"{op}: expected a 4-D input (N, C, H, W) or a 3-D unbatched one (C, H, W). "
                          f"Received: input.shape={tuple(x.shape)}.")
-    if weight.ndim != 4:
-        raise ValueError(f"{op}: weight must be 4-D. Received: weight.shape={tuple(weight.shape)}.")
+    if weight.ndim != 4 or 0 in weight.shape[2:] or weight.shape[out_axis] == 0:
+        raise ValueError(f"{op}: weight must be 4-D with a kernel of at least 1x1 and at least one output "
+                         f"channel. Received: weight.shape={tuple(weight.shape)}.")
     if x.dtype != weight.dtype or (bias is not None and bias.dtype != weight.dtype):
         raise TypeError(f"{op}: input, weight and bias must share one dtype. Received: input.dtype={x.dtype}, "
                         f"weight.dtype={weight.dtype}, bias.dtype={None if bias is None else bias.dtype}.")

@@ -405,6 +405,11 @@ def _zeros(*shape):
 @pytest.mark.parametrize("call, error, match", [
     (lambda: F.conv2d(_zeros(3, 8, 8, 1, 1), _zeros(4, 3, 3, 3)), ValueError, r"conv2d: expected a 4-D input"),
     (lambda: F.conv2d(_zeros(1, 3, 8, 8), _zeros(4, 3, 3)), ValueError, r"weight must be 4-D"),
+    (lambda: F.conv2d(_zeros(1, 3, 8, 8), _zeros(4, 3, 0, 3)), ValueError,
+     r"conv2d: weight must be 4-D with a kernel of at least 1x1 .* Received: weight.shape=\(4, 3, 0, 3\)"),
+    (lambda: F.conv2d(_zeros(1, 3, 8, 8), _zeros(0, 3, 3, 3)), ValueError, r"at least one output channel"),
+    (lambda: F.conv_transpose2d(_zeros(1, 3, 8, 8), _zeros(3, 0, 3, 3)), ValueError,
+     r"conv_transpose2d: .*at least one output channel"),
     (lambda: F.conv2d(_zeros(8, 3, 32, 32), _zeros(16, 4, 3, 3)), ValueError,
      r"input channels must equal weight.shape\[1\] \* groups. Received: input.shape=\(8, 3, 32, 32\), "
      r"weight.shape=\(16, 4, 3, 3\), groups=1"),

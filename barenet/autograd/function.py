@@ -34,6 +34,10 @@ class Function:
 
     inputs = ()
     needs_input_grad = ()
+    #: An op that combines operands by broadcasting sets its name here: a shape error of the
+    #: array module in ``forward`` is then raised naming the op, the operands' shapes and the rule.
+    broadcasts: str | None = None
+    shape_rule = "aligned from the last, each dimension must match or be 1"
 
     def __call__(self, *inputs):
         # One plain loop (no comprehensions, no helper calls): this runs once per op.
@@ -47,13 +51,23 @@ class Function:
                     record = True
             else:
                 arrays.append(x)
-        if record and _state.enabled:
+        record = record and _state.enabled
+        if record:
             self.needs_input_grad = tuple([isinstance(x, tensor_cls) and x.requires_grad for x in inputs])
+        else:
+            self.needs_input_grad = (False,) * len(inputs)
+        try:
             out = self.forward(*arrays)
+        except ValueError as err:
+            if self.broadcasts is None:
+                raise
+            shapes = " and ".join(str(tuple(getattr(a, "shape", ()))) for a in arrays)
+            raise ValueError(f"{self.broadcasts}: operands of shapes {shapes} cannot be combined "
+                             f"({self.shape_rule}). The array module said: {err}") from None
+        if record:
             self.inputs = inputs
             return tensor_cls._wrap(out, self)
-        self.needs_input_grad = (False,) * len(inputs)
-        return tensor_cls._wrap(self.forward(*arrays))
+        return tensor_cls._wrap(out)
 
     def forward(self, *arrays):
         raise NotImplementedError(f"{type(self).__name__}.forward")

@@ -46,6 +46,8 @@ def torch_promote(y, a, b):
 # tensors anyway) and read shapes in backward, only of operands that need a gradient (always
 # arrays): np.shape on a Python number in every forward would cost a microsecond.
 class Add(Function):
+    broadcasts = "add"
+
     def forward(self, a, b):
         self.a, self.b = a, b
         return torch_promote(a + b, a, b)
@@ -57,6 +59,8 @@ class Add(Function):
 
 
 class Sub(Function):
+    broadcasts = "sub"
+
     def forward(self, a, b):
         self.a, self.b = a, b
         return torch_promote(a - b, a, b)
@@ -68,6 +72,8 @@ class Sub(Function):
 
 
 class Mul(Function):
+    broadcasts = "mul"
+
     def forward(self, a, b):
         self.a, self.b = a, b
         return torch_promote(a * b, a, b)
@@ -80,6 +86,8 @@ class Mul(Function):
 
 
 class Div(Function):
+    broadcasts = "div"
+
     def forward(self, a, b):
         self.a, self.b = a, b
         return torch_promote(a / b, a, b)
@@ -118,6 +126,8 @@ class Pow(Function):
 
 class Power(Function):
     """``a ** b`` with a tensor exponent: dy/da = b a^(b-1), dy/db = y log(a)."""
+
+    broadcasts = "pow"
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -196,6 +206,8 @@ class Clamp(Function):
 class Where(Function):
     """``where(condition, a, b)``: the gradient goes to ``a`` where true, to ``b`` elsewhere."""
 
+    broadcasts = "where"
+
     def __init__(self, condition):
         self.cond = condition
 
@@ -216,6 +228,9 @@ class MatMul(Function):
 
     Backward: dL/da = dL/dy @ b^T, dL/db = a^T @ dL/dy, summed over broadcast batch dims.
     """
+
+    broadcasts = "matmul"
+    shape_rule = "the first's last dimension must equal the second's next-to-last; the others broadcast"
 
     def forward(self, a, b):
         self.a, self.b = a, b

@@ -185,11 +185,17 @@ class TensorMath:
 
     def permute(self, *dims):
         dims = _shape_args(dims)
-        if sorted(d % self.ndim for d in dims) != list(range(self.ndim)):
-            raise ValueError(f"permute: dims must be a permutation of 0..{self.ndim - 1}. Received: dims={dims}.")
+        if len(dims) != self.ndim or sorted(ops.check_dim("permute", d, self.ndim) for d in dims) != list(range(self.ndim)):
+            expected = f"a permutation of 0..{self.ndim - 1}" if self.ndim else "empty for a 0-d tensor"
+            raise ValueError(f"permute: dims must be {expected}, one per dimension. "
+                             f"Received: dims={dims} for shape {self.shape}.")
         return shape_ops.Permute(tuple(d % self.ndim for d in dims))(self)
 
     def transpose(self, dim0: int, dim1: int):
+        nd = max(self.ndim, 1)  # a 0-d tensor accepts dim 0 or -1, as in PyTorch
+        dim0, dim1 = ops.check_dim("transpose", dim0, nd), ops.check_dim("transpose", dim1, nd)
+        if self.ndim == 0:
+            return self
         axes = list(range(self.ndim))
         axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
         return shape_ops.Permute(tuple(axes))(self)

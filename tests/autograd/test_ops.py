@@ -245,10 +245,38 @@ def test_var_of_one_element_is_nan_like_torch():
     (lambda x: x.unsqueeze(4), "unsqueeze: dim 4 is out of range"),
     (lambda x: x.squeeze(-4), "squeeze: dim -4 is out of range"),
     (lambda x: x.permute(0, 0, 1), "permute: dims must be a permutation"),
+    (lambda x: x.permute(0, 1), r"permute: dims must be a permutation of 0..2, one per dimension"),
+    (lambda x: x.permute(0, 1, 5), "permute: dim 5 is out of range"),
+    (lambda x: x.transpose(0, 3), "transpose: dim 3 is out of range"),
+    (lambda x: x.sum().permute(0), "permute: dims must be empty for a 0-d tensor"),
 ])
 def test_dim_errors(fn, match):
     with pytest.raises((IndexError, ValueError), match=match):
         fn(barenet.ones(2, 3, 4))
+
+
+def test_transpose_of_a_scalar_is_itself_as_in_torch():
+    x = barenet.tensor(2.0)
+    assert x.transpose(0, -1) is x
+    with pytest.raises(IndexError, match="transpose: dim 1 is out of range"):
+        x.transpose(0, 1)
+
+
+@pytest.mark.parametrize("fn, match", [
+    (lambda a, b: a + b, r"add: operands of shapes \(2, 3\) and \(4, 3\) cannot be combined \(aligned from the last"),
+    (lambda a, b: a - b, r"sub: operands of shapes \(2, 3\) and \(4, 3\)"),
+    (lambda a, b: a * b, r"mul: operands of shapes"),
+    (lambda a, b: a / b, r"div: operands of shapes"),
+    (lambda a, b: a ** b, r"pow: operands of shapes"),
+    (lambda a, b: barenet.where(a > 0, a, b), r"where: operands of shapes \(2, 3\) and \(4, 3\)"),
+    (lambda a, b: a @ b, r"matmul: operands of shapes \(2, 3\) and \(4, 3\) cannot be combined \(the first's last "
+                         r"dimension must equal the second's next-to-last"),
+])
+@pytest.mark.parametrize("grad", [False, True])
+def test_shape_mismatches_name_the_op_and_the_shapes(fn, match, grad):
+    a, b = barenet.ones(2, 3, requires_grad=grad), barenet.ones(4, 3)
+    with pytest.raises(ValueError, match=match):
+        fn(a, b)
 
 
 def test_shape_errors_name_the_op():

@@ -3,15 +3,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import backend, random
+from .. import _args, backend, random
 from . import ops, shape_ops
 from .tensor import Tensor, float32
 
 
-def _shape(size) -> tuple:
+def _shape(op: str, size) -> tuple:
+    """Sizes given as ints or as one tuple/list of ints (TypeError/ValueError naming ``op``)."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
-    return tuple(int(n) for n in size)
+    return tuple(_args.integer(op, "size", n, minimum=0) for n in size)
 
 
 def _new(array, requires_grad, device):
@@ -27,11 +28,11 @@ def _float(dtype):
 
 
 def zeros(*size, dtype=None, requires_grad=False, device=None) -> Tensor:
-    return _new(np.zeros(_shape(size), dtype=_float(dtype)), requires_grad, device)
+    return _new(np.zeros(_shape("zeros", size), dtype=_float(dtype)), requires_grad, device)
 
 
 def ones(*size, dtype=None, requires_grad=False, device=None) -> Tensor:
-    return _new(np.ones(_shape(size), dtype=_float(dtype)), requires_grad, device)
+    return _new(np.ones(_shape("ones", size), dtype=_float(dtype)), requires_grad, device)
 
 
 def full(size, fill_value, dtype=None, requires_grad=False, device=None) -> Tensor:
@@ -39,11 +40,11 @@ def full(size, fill_value, dtype=None, requires_grad=False, device=None) -> Tens
     if dtype is None:
         dtype = np.asarray(fill_value).dtype
         dtype = float32 if dtype.kind == "f" else dtype
-    return _new(np.full(_shape((size,)), fill_value, dtype=dtype), requires_grad, device)
+    return _new(np.full(_shape("full", (size,)), fill_value, dtype=dtype), requires_grad, device)
 
 
 def empty(*size, dtype=None, requires_grad=False, device=None) -> Tensor:
-    return _new(np.empty(_shape(size), dtype=_float(dtype)), requires_grad, device)
+    return _new(np.empty(_shape("empty", size), dtype=_float(dtype)), requires_grad, device)
 
 
 def zeros_like(t: Tensor, dtype=None, requires_grad=False) -> Tensor:
@@ -66,13 +67,13 @@ def arange(start, end=None, step=1, dtype=None, device=None) -> Tensor:
 def randn(*size, dtype=None, requires_grad=False, generator=None, device=None) -> Tensor:
     """Standard normal samples from barenet's seeded generator (``barenet.manual_seed``)."""
     rng = generator or random.default_generator()
-    return _new(rng.standard_normal(_shape(size)).astype(_float(dtype)), requires_grad, device)
+    return _new(rng.standard_normal(_shape("randn", size)).astype(_float(dtype)), requires_grad, device)
 
 
 def rand(*size, dtype=None, requires_grad=False, generator=None, device=None) -> Tensor:
     """Uniform samples in [0, 1) from barenet's seeded generator."""
     rng = generator or random.default_generator()
-    return _new(rng.random(_shape(size)).astype(_float(dtype)), requires_grad, device)
+    return _new(rng.random(_shape("rand", size)).astype(_float(dtype)), requires_grad, device)
 
 
 def randint(low, high=None, size=None, generator=None, device=None) -> Tensor:
@@ -80,7 +81,7 @@ def randint(low, high=None, size=None, generator=None, device=None) -> Tensor:
     if size is None:
         low, high, size = 0, low, high
     rng = generator or random.default_generator()
-    return _new(rng.integers(low, high, size=_shape((size,))), False, device)
+    return _new(rng.integers(low, high, size=_shape("randint", (size,))), False, device)
 
 
 def from_numpy(array: np.ndarray) -> Tensor:

@@ -12,7 +12,7 @@ passes through unshrunk, while the inactive units give sparse activations for fr
 from __future__ import annotations
 
 from numbers import Integral
-from .. import backend
+from .. import _args, backend
 from ..autograd import Function
 
 __all__ = ["relu", "leaky_relu", "prelu", "elu", "sigmoid", "tanh", "softplus", "softmax", "log_softmax", "maxout"]
@@ -100,7 +100,7 @@ def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False):
         >>> leaky_relu(barenet.tensor([-2.0, 3.0]), 0.5).tolist()
         [-1.0, 3.0]
     """
-    return LeakyReLU(negative_slope)(input)
+    return LeakyReLU(_args.number("leaky_relu", "negative_slope", negative_slope))(input)
 
 
 class PReLU(Function):
@@ -190,7 +190,7 @@ def elu(input, alpha: float = 1.0, inplace: bool = False):
         >>> elu(barenet.tensor([0.0, 2.0])).tolist()
         [0.0, 2.0]
     """
-    return ELU(alpha)(input)
+    return ELU(_args.number("elu", "alpha", alpha))(input)
 
 
 class Sigmoid(Function):
@@ -281,7 +281,7 @@ def softplus(input, beta: float = 1.0, threshold: float = 20.0):
         >>> round(softplus(barenet.tensor([0.0])).item(), 4)
         0.6931
     """
-    return Softplus(beta, threshold)(input)
+    return Softplus(_args.number("softplus", "beta", beta), _args.number("softplus", "threshold", threshold))(input)
 
 
 def _shifted(xp, x, dim: int):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import backend, random
+from .. import _args, backend, random
 from ..autograd import Function
 
 __all__ = ["dropout", "dropout2d"]
@@ -36,9 +36,9 @@ def _scaled_mask(x, shape: tuple, p: float):
     return keep * x.dtype.type(scale)
 
 
-def _check_p(op: str, p: float) -> None:
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"{op}: dropout probability p must be in [0, 1]. Received: p={p}.")
+def check_p(op: str, p: float) -> None:
+    """The dropout probability: a number in [0, 1] (TypeError or ValueError naming ``op``)."""
+    _args.number(op, "p", p, 0, 1)
 
 
 def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False):
@@ -65,7 +65,7 @@ def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False)
         >>> dropout(x, p=0.5, training=False) is x
         True
     """
-    _check_p("dropout", p)
+    check_p("dropout", p)
     if not training or p == 0:
         return input
     return Dropout(_scaled_mask(input.data, input.shape, p))(input)
@@ -98,7 +98,7 @@ def dropout2d(input, p: float = 0.5, training: bool = True, inplace: bool = Fals
         >>> dropout2d(barenet.ones(1, 2, 3, 3), p=1.0).sum().item()
         0.0
     """
-    _check_p("dropout2d", p)
+    check_p("dropout2d", p)
     if input.ndim not in (3, 4):
         raise ValueError(f"dropout2d: input must be 4-D (N, C, H, W) or 3-D (N, C, L); use dropout for "
                          f"other shapes. Received: input.shape={tuple(input.shape)}.")

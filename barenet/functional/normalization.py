@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from .. import backend
+from .. import _args, backend
 from ..autograd import Function
 
 __all__ = ["batch_norm", "local_response_norm"]
@@ -246,6 +246,7 @@ def local_response_norm(input, size: int, alpha: float = 1e-4, beta: float = 0.7
     if input.ndim < 3:
         raise ValueError(f"local_response_norm: expected input of shape (N, C, *) with at least 3 dimensions. "
                          f"Received: input.shape={tuple(input.shape)}.")
-    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
-        raise ValueError(f"local_response_norm: size must be a positive integer. Received: size={size!r}.")
+    op = "local_response_norm"
+    size = _args.integer(op, "size", size, minimum=1)
+    alpha, beta, k = (_args.number(op, name, v) for name, v in (("alpha", alpha), ("beta", beta), ("k", k)))
     return LocalResponseNorm(size, alpha, beta, k)(input)

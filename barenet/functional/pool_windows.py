@@ -47,7 +47,7 @@ def pool_size(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int
 
 def _checked_args(op, kernel_size, stride, padding, dilation):
     k, p, d = pair(op, "kernel_size", kernel_size), pair(op, "padding", padding), pair(op, "dilation", dilation)
-    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else pair(op, "stride", stride)
+    s = k if stride is None or (isinstance(stride, (tuple, list)) and not stride) else pair(op, "stride", stride)
     for name, v in (("kernel_size", k), ("stride", s), ("dilation", d)):
         if min(v) <= 0:
             raise ValueError(f"{op}: {name} must be positive. Received: {name}={v}.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from numbers import Integral
 
-from .. import backend
+from .. import _args, backend
 from ..autograd import Function
 
 __all__ = ["pad", "flatten"]
@@ -131,6 +131,10 @@ def pad(input, pad, mode: str = "constant", value: float | None = None):
         >>> pad(barenet.tensor([[1.0, 2.0, 3.0]]), (2, 1), mode="reflect").tolist()
         [[3.0, 2.0, 1.0, 2.0, 3.0, 2.0]]
     """
+    if not isinstance(pad, (tuple, list)):
+        raise TypeError(f"pad: pad must be a tuple or list of ints, last dim first. Received: pad={pad!r}.")
+    if value is not None:
+        value = _args.number("pad", "value", value, finite=False)  # -inf pads a max, as in torch
     pairs = _check_pad(input, tuple(pad), mode, value)
     return Pad(pairs, mode, 0.0 if value is None else value)(input)
 

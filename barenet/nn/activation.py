@@ -5,7 +5,7 @@ from numbers import Integral
 
 import numpy as np
 
-from .. import functional as F
+from .. import _args, functional as F
 from .module import Module
 from .parameter import Parameter
 
@@ -84,8 +84,8 @@ class PReLU(Module):
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25):
         super().__init__()
-        self.num_parameters = num_parameters
-        self.weight = Parameter(np.full(num_parameters, init, dtype=np.float32))
+        self.num_parameters = _args.integer("PReLU", "num_parameters", num_parameters, minimum=1)
+        self.weight = Parameter(np.full(num_parameters, _args.number("PReLU", "init", init), dtype=np.float32))
 
     def forward(self, input):
         return F.prelu(input, self.weight)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import functional as F
+from .. import _args, functional as F
 from . import init
 from .module import Module
 from .parameter import Parameter
@@ -55,7 +55,8 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True):
         super().__init__()
-        self.in_features, self.out_features = in_features, out_features
+        self.in_features = _args.integer("Linear", "in_features", in_features, minimum=0)
+        self.out_features = _args.integer("Linear", "out_features", out_features, minimum=0)
         self.weight = Parameter(np.empty((out_features, in_features), dtype=np.float32))
         self.bias = Parameter(np.empty(out_features, dtype=np.float32)) if bias else None
         self.reset_parameters()

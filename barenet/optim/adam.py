@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from .. import backend
+from .. import _args, backend
 from .optimizer import Optimizer, check_non_negative
 
 __all__ = ["Adam", "AdamW"]
@@ -48,8 +48,10 @@ class Adam(Optimizer):
                  decoupled_weight_decay: bool = False):
         name = type(self).__name__
         check_non_negative(name, lr=lr, eps=eps, weight_decay=weight_decay)
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise TypeError(f"{name}: betas must be a pair of numbers. Received: betas={betas!r}.")
         for i, beta in enumerate(betas):
-            if not 0.0 <= beta < 1.0:
+            if not 0.0 <= _args.number(name, f"betas[{i}]", beta) < 1.0:
                 raise ValueError(f"{name}: invalid beta parameter at index {i}. Expected 0 <= beta < 1. "
                                  f"Received: betas={tuple(betas)}.")
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,

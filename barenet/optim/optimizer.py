@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import backend
+from .. import _args, backend
 from ..autograd import Tensor, enable_grad
 from ..autograd.function import reset_grads
 
 
 def check_non_negative(owner: str, **values) -> None:
-    """Raise ``ValueError`` naming the first hyper-parameter below 0."""
+    """Raise naming the first hyper-parameter that is not a number (``TypeError``) or is below 0
+    (``ValueError``)."""
     for name, value in values.items():
-        if value < 0:
+        if _args.number(owner, name, value) < 0:
             raise ValueError(f"{owner}: invalid {name}. Expected {name} >= 0. Received: {name}={value!r}.")
 
 

@@ -155,8 +155,11 @@ def test_lrn_torch_parity(channels, size, rank, alpha, beta, k, seed):
 
 @pytest.mark.parametrize("call, match", [
     (lambda: F.local_response_norm(barenet.ones(2, 3), 3), r"at least 3 dimensions.*\(2, 3\)"),
-    (lambda: F.local_response_norm(barenet.ones(2, 3, 4), 0), r"size must be a positive integer.*size=0"),
+    (lambda: F.local_response_norm(barenet.ones(2, 3, 4), 0), r"local_response_norm: size must be an int >= 1.*size=0"),
+    (lambda: F.local_response_norm(barenet.ones(2, 3, 4), (2,)), r"local_response_norm: size must be an int\. .*size=\(2,\)"),
+    (lambda: F.local_response_norm(barenet.ones(2, 3, 4), 2, alpha="x"), r"alpha must be a finite number.*alpha='x'"),
+    (lambda: F.local_response_norm(barenet.ones(2, 3, 4), 2, k=float("nan")), r"k must be a finite number"),
 ])
 def test_lrn_errors(call, match):
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises((ValueError, TypeError), match=match):
         call()

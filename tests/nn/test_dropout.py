@@ -22,7 +22,7 @@ def test_dropout_layer_train_and_eval(name):
 def test_dropout_layer_repr_and_errors(name):
     torch = torch_or_skip()
     assert repr(getattr(nn, name)(0.3)) == repr(getattr(torch.nn, name)(0.3))
-    with pytest.raises(ValueError, match=rf"{name}: dropout probability p must be in \[0, 1\]. Received: p=2"):
+    with pytest.raises(ValueError, match=rf"{name}: p must be in \[0, 1\]. Received: p=2"):
         getattr(nn, name)(2)
 
 

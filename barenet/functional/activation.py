@@ -438,7 +438,8 @@ def maxout(input, pieces: int, dim: int = 1):
         [[5.0, 4.0]]
     """
     d = _dim("maxout", dim, input.ndim)
-    if not isinstance(pieces, Integral) or pieces < 1 or input.ndim == 0 or input.shape[d] % pieces:
+    pieces = _args.integer("maxout", "pieces", pieces, minimum=1)
+    if input.ndim == 0 or input.shape[d] % pieces:
         raise ValueError(
             f"maxout: pieces must be a positive integer dividing input.shape[{d}]. "
             f"Received: input.shape={tuple(input.shape)}, pieces={pieces!r}, dim={dim}."

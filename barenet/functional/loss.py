@@ -10,7 +10,7 @@ non-ignored targets (PyTorch's rule), not by N.
 """
 from __future__ import annotations
 
-from .. import backend
+from .. import _args, backend
 from ..autograd import Function, Tensor
 from . import loss_pointwise
 from .loss_pointwise import *  # noqa: F401,F403  (the elementwise losses live there)
@@ -24,6 +24,7 @@ def _class_targets(op: str, x, target, weight, ignore_index: int):
     """Validate class indices; return ``index`` (N, 1, *) safe to gather with, ``valid`` and
     ``coef = weight[t]`` (both (N, 1, *), 0 where the target is ignored)."""
     xp = backend.get_array_module(x)
+    ignore_index = _args.integer(op, "ignore_index", ignore_index)
     received = f"Received: input.shape={x.shape}, target.shape={target.shape}"
     if target.dtype.kind not in "iu":
         raise TypeError(f"{op}: class-index targets must have an integer dtype. {received}, "
@@ -217,8 +218,7 @@ def cross_entropy(input, target, weight=None, *, ignore_index: int = -100, reduc
         0.6931
     """
     _check_reduction("cross_entropy", reduction)
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1]. Received: label_smoothing={label_smoothing}.")
+    label_smoothing = _args.number("cross_entropy", "label_smoothing", label_smoothing, 0, 1)
     x, t = _batched("cross_entropy", input, target)
     w = _class_weight(weight, x.dtype)
     if t.dtype.kind == "f" and t.shape == x.shape:

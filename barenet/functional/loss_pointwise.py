@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import backend
+from .. import _args, backend
 from ..autograd import Function, Tensor
 from .activation import _sigmoid
 
@@ -237,8 +237,7 @@ def smooth_l1_loss(input, target, *, reduction: str = "mean", beta: float = 1.0)
         2.625
     """
     target = _pair("smooth_l1_loss", input, target, reduction)
-    if beta < 0:
-        raise ValueError(f"smooth_l1_loss: beta must be >= 0. Received: beta={beta}.")
+    beta = _args.number("smooth_l1_loss", "beta", beta, minimum=0)
     fn = L1(reduction) if beta == 0 else SmoothL1(reduction, beta)
     return fn(input, target)
 

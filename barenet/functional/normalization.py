@@ -155,6 +155,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                [ 1.,  1.]], dtype=float32)
     """
     _check_batch_norm(input, running_mean, running_var, weight, bias, training)
+    momentum, eps = _args.number("batch_norm", "momentum", momentum), _args.number("batch_norm", "eps", eps, minimum=0)
     fn = BatchNorm(_data(running_mean), _data(running_var), training, momentum, eps)
     return fn(input, weight, bias)
 

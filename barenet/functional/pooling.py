@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import backend
+from .. import _args, backend
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from .pool_windows import Windows, pair, running_max
@@ -293,7 +293,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
         [[[[1.0, 2.5], [4.0, 5.5]]]]
     """
     _check_rank("avg_pool2d", input)
-    if divisor_override is not None and divisor_override == 0:
+    if divisor_override is not None and _args.integer("avg_pool2d", "divisor_override", divisor_override) == 0:
         raise ValueError(f"avg_pool2d: divisor_override must not be zero. "
                          f"Received: divisor_override={divisor_override}.")
     return AvgPool2d(kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)(input)

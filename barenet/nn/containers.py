@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+from .. import _args
 from .module import Module
 
 
@@ -59,6 +60,7 @@ class Sequential(Module):
 
 
 def _check_index(index: int, length: int, owner: str) -> int:
+    index = _args.integer(owner, "index", index)
     if not -length <= index < length:
         raise IndexError(f"{owner}: index {index} is out of range for {length} modules.")
     return index % length

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import functional as F
+from .. import _args, functional as F
 from ..autograd import Tensor
 from . import init
 from .module import Module
@@ -24,7 +24,9 @@ class _BatchNorm(Module):
         if not isinstance(num_features, int) or isinstance(num_features, bool) or num_features < 1:
             raise ValueError(f"{type(self).__name__}: num_features must be a positive integer. "
                              f"Received: num_features={num_features!r}.")
-        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        owner = type(self).__name__
+        self.num_features, self.eps = num_features, _args.number(owner, "eps", eps, minimum=0)
+        self.momentum = None if momentum is None else _args.number(owner, "momentum", momentum)
         self.affine, self.track_running_stats = affine, track_running_stats
         # Registration order fixes the state-dict order: weight, bias, running_mean, running_var,
         # num_batches_tracked, as in torchvision's checkpoints.

@@ -1,5 +1,6 @@
-"""Plain-number arguments of the wrong kind or range: the error names the function or layer, the
-argument and what was expected (found by fuzzing the public entry points with random values)."""
+"""Arguments of the wrong kind or range (plain numbers, and arrays or numbers where an op takes
+tensors): the error names the function or layer, the argument and what was expected (found by
+fuzzing the public entry points with random values)."""
 import math
 
 import numpy as np
@@ -64,6 +65,15 @@ def test_integer_and_number_errors(call, error, match):
     (lambda: F.avg_pool2d(barenet.ones(1, 1, 4, 4), 2, divisor_override=(2, 2)), TypeError,
      r"avg_pool2d: divisor_override must be an int"),
     (lambda: nn.Sequential(nn.ReLU())[0.5], TypeError, r"Sequential: index must be an int. Received: index=0.5"),
+    (lambda: F.conv2d(np.ones((1, 3, 5, 5), np.float32), barenet.ones(2, 3, 3, 3)), TypeError,
+     r"conv2d: input must be a Tensor. Received: ndarray"),
+    (lambda: F.conv2d(barenet.ones(1, 3, 5, 5), barenet.ones(2, 3, 3, 3), 3), TypeError,
+     r"conv2d: bias must be a Tensor or None. Received: int"),
+    (lambda: F.conv_transpose2d(barenet.ones(1, 3, 5, 5), [[1.0]]), TypeError, r"conv_transpose2d: weight must be a Tensor"),
+    (lambda: F.linear(barenet.ones(2, 3), barenet.ones(4, 3), 3), TypeError, r"linear: bias must be a Tensor or None"),
+    (lambda: F.batch_norm([[1.0, 2.0]], None, None, training=True), TypeError, r"batch_norm: input must be a Tensor"),
+    (lambda: F.cross_entropy(np.ones((2, 3)), barenet.tensor([0, 1])), TypeError, r"cross_entropy: input must be a Tensor"),
+    (lambda: F.prelu(barenet.ones(2, 3), np.ones(3)), TypeError, r"prelu: weight must be a Tensor"),
     (lambda: optim.SGD([barenet.ones(1, requires_grad=True)], lr=None), TypeError,
      r"SGD: lr must be a finite number. Received: lr=None"),
     (lambda: optim.Adam([barenet.ones(1, requires_grad=True)], betas=0.9), TypeError,

@@ -346,3 +346,12 @@ def tensor(data, requires_grad: bool = False, dtype=None, device=None) -> Tensor
 def is_tensor(obj) -> bool:
     return isinstance(obj, Tensor)
 
+
+def expect_tensors(op: str, optional: tuple = (), **arguments) -> None:
+    """A ``TypeError`` naming ``op`` and the argument for each value that is not a Tensor (the
+    names in ``optional`` may also be None), as PyTorch refuses arrays and numbers there."""
+    for name, value in arguments.items():
+        if not isinstance(value, Tensor) and not (value is None and name in optional):
+            expected = "a Tensor or None" if name in optional else "a Tensor"
+            raise TypeError(f"{op}: {name} must be {expected}. Received: {type(value).__name__}.")
+

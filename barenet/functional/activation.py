@@ -14,6 +14,7 @@ from __future__ import annotations
 from numbers import Integral
 from .. import _args, backend
 from ..autograd import Function
+from ..autograd.tensor import expect_tensors
 
 __all__ = ["relu", "leaky_relu", "prelu", "elu", "sigmoid", "tanh", "softplus", "softmax", "log_softmax", "maxout"]
 
@@ -146,6 +147,7 @@ def prelu(input, weight):
         >>> prelu(barenet.tensor([[-2.0, 3.0]]), barenet.tensor([0.25])).tolist()
         [[-0.5, 3.0]]
     """
+    expect_tensors("prelu", input=input, weight=weight)
     channels = input.shape[1] if input.ndim >= 2 else 1
     if weight.ndim > 1 or weight.numel() not in (1, channels):
         raise ValueError(

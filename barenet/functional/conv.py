@@ -11,6 +11,7 @@ convolution is the adjoint of a convolution, so it is built from the same three 
 from __future__ import annotations
 
 from ..autograd import Function
+from ..autograd.tensor import expect_tensors
 from . import conv_kernels
 from .im2col import Geometry
 
@@ -34,6 +35,7 @@ def _positive(value, name: str, op: str) -> tuple:
 
 def _check_operands(op: str, x, weight, bias, groups, in_axis: int, out_axis: int):
     """Ranks, dtypes, groups and channel counts shared by both ops; returns (x, unbatched)."""
+    expect_tensors(op, ("bias",), input=x, weight=weight, bias=bias)
     if x.ndim not in (3, 4):
         raise ValueError(f"{op}: expected a 4-D input (N, C, H, W) or a 3-D unbatched one (C, H, W). "
                          f"Received: input.shape={tuple(x.shape)}.")

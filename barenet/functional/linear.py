@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..autograd import Function
+from ..autograd.tensor import expect_tensors
 
 __all__ = ["linear"]
 
@@ -52,6 +53,7 @@ def linear(input, weight, bias=None):
         >>> linear(barenet.ones(2, 3), barenet.ones(4, 3), barenet.zeros(4)).shape
         (2, 4)
     """
+    expect_tensors("linear", ("bias",), input=input, weight=weight, bias=bias)
     received = f"Received: input.shape={tuple(input.shape)}, weight.shape={tuple(weight.shape)}"
     if bias is not None:
         received += f", bias.shape={tuple(bias.shape)}"

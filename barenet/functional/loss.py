@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .. import _args, backend
 from ..autograd import Function, Tensor
+from ..autograd.tensor import expect_tensors
 from . import loss_pointwise
 from .loss_pointwise import *  # noqa: F401,F403  (the elementwise losses live there)
 from .loss_pointwise import _check_reduction, _data, _reduce
@@ -170,6 +171,7 @@ class NLL(_ClassLoss):
 
 def _batched(op: str, input, target):
     """Give an unbatched (C,) input and () target a batch dim of 1."""
+    expect_tensors(op, input=input)
     if input.ndim == 0 or input.dtype.kind != "f":
         raise ValueError(f"{op}: input must be a floating-point tensor of shape (C,), (N, C) or (N, C, *). "
                          f"Received: input.shape={tuple(input.shape)}, input.dtype={input.dtype}.")

@@ -10,6 +10,7 @@ import math
 
 from .. import _args, backend
 from ..autograd import Function
+from ..autograd.tensor import expect_tensors
 
 __all__ = ["batch_norm", "local_response_norm"]
 
@@ -20,6 +21,8 @@ def _data(t):
 
 
 def _check_batch_norm(input, running_mean, running_var, weight, bias, training: bool) -> None:
+    expect_tensors("batch_norm", ("running_mean", "running_var", "weight", "bias"), input=input,
+                   running_mean=running_mean, running_var=running_var, weight=weight, bias=bias)
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected input of shape (N, C, ...) with at least 2 dimensions. "
                          f"Received: input.shape={tuple(input.shape)}.")

@@ -177,7 +177,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: in
         ValueError: a wrong rank; channels that do not match ``weight`` and ``groups``; a
             non-positive stride/dilation/groups or negative padding; ``"same"`` with a stride; a
             kernel larger than the padded input (an empty output).
-        TypeError: mixed dtypes, or a stride/padding/dilation that is not an int or a pair.
+        TypeError: a non-Tensor operand, mixed dtypes, or a stride/padding/dilation that is not an
+            int or a pair.
 
     Example:
         >>> import barenet, numpy as np
@@ -236,7 +237,8 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
     Raises:
         ValueError: as ``conv2d``, plus an output_padding not smaller than stride or dilation.
-        TypeError: mixed dtypes, or a stride/padding/dilation that is not an int or a pair.
+        TypeError: a non-Tensor operand, mixed dtypes, or a stride/padding/dilation that is not an
+            int or a pair.
 
     Example:
         >>> import barenet, numpy as np

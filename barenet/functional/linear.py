@@ -46,7 +46,7 @@ def linear(input, weight, bias=None):
         the leading dims (one GEMM each).
 
     Raises:
-        ValueError: the shapes do not fit. TypeError: the dtypes differ.
+        ValueError: the shapes do not fit. TypeError: a non-Tensor operand, or the dtypes differ.
 
     Example:
         >>> import barenet

@@ -252,7 +252,9 @@ class TensorMath:
 
     # ----- indexing --------------------------------------------------------------------
     def __getitem__(self, index):
-        return shape_ops.GetItem(_raw_index(index))(self)
+        first, then = _integers_first(_raw_index(index))
+        out = shape_ops.GetItem(first)(self)
+        return out if then is None else shape_ops.GetItem(then)(out)
 
     def __setitem__(self, index, value):
         """In-place assignment, without a graph: allowed on tensors that don't require grad, and on
@@ -262,7 +264,11 @@ class TensorMath:
                 "setitem: in-place assignment to a tensor that requires grad would corrupt its "
                 "gradient; assign under barenet.no_grad() (leaves only) or build a new tensor."
             )
-        self.data[_raw_index(index)] = _raw(value)
+        first, then = _integers_first(_raw_index(index))
+        if then is None:
+            self.data[first] = _raw(value)
+        else:  # the integers' basic index is a view, so the array index writes through it
+            self.data[first][then] = _raw(value)
 
     # ----- in-place helpers for init and optimizers (no graph) -------------------------------
     def fill_(self, value):
@@ -282,3 +288,23 @@ def _raw_index(index):
     if isinstance(index, tuple):
         return tuple(_raw(i) for i in index)
     return _raw(index)
+
+
+def _is_integer(i) -> bool:
+    return isinstance(i, (int, np.integer)) and not isinstance(i, bool)
+
+
+def _is_array(i) -> bool:
+    return isinstance(i, list) or getattr(i, "ndim", 0) > 0
+
+
+def _integers_first(index):
+    """PyTorch applies integer indices before array (advanced) ones, where NumPy would broadcast
+    an integer with the arrays and, when a slice separates them, put the result's dims first
+    (``x[0, :, [1, 2]]`` of a (2, 3, 4) tensor is (3, 2) in PyTorch, (2, 3) in NumPy). So such an
+    index is split in two: ``(index, None)`` when there is nothing to split."""
+    if not (isinstance(index, tuple) and any(map(_is_integer, index)) and any(map(_is_array, index))):
+        return index, None
+    first = tuple(slice(None) if _is_array(i) else i for i in index)
+    then = tuple(i if _is_array(i) or i is Ellipsis else slice(None) for i in index if not _is_integer(i))
+    return first, then

@@ -79,6 +79,10 @@ UNARY = [
     ("getitem_none_ellipsis", lambda x: x[None, ..., 2], lambda x: x[None, ..., 2], sym),
     ("getitem_repeated", lambda x: x[[0, 2, 0, 0]], lambda x: x[[0, 2, 0, 0]], sym),
     ("getitem_mixed_adv", lambda x: x[[1, 1], :, [0, 6]], lambda x: x[[1, 1], :, [0, 6]], sym),
+    # an integer beside array indices is applied first in PyTorch (NumPy would move the dims)
+    ("getitem_int_slice_array", lambda x: x[1, :, [0, 6, 6]], lambda x: x[1, :, [0, 6, 6]], sym),
+    ("getitem_int_ellipsis_array", lambda x: x[-1, ..., [2]], lambda x: x[-1, ..., [2]], sym),
+    ("getitem_array_int_none", lambda x: x[[0, 2], None, 3], lambda x: x[[0, 2], None, 3], sym),
     ("clone", lambda x: x.clone() * 2.0, lambda x: x.clone() * 2.0, sym),
     ("double", lambda x: x.double() * 3.0, lambda x: x.double() * 3.0, sym),
 ]

@@ -218,6 +218,17 @@ def test_comparisons_give_bool_tensors_without_graph():
 
 
 # ----- in-place rules -----------------------------------------------------------------------
+def test_integer_and_array_indices_follow_pytorch():
+    """x[0, :, [1, 2]] of a (2, 3, 4) tensor is (3, 2), as in PyTorch (NumPy gives (2, 3)); the
+    assignment goes to the same elements."""
+    x = barenet.tensor(np.arange(24.0).reshape(2, 3, 4))
+    y = x[0, :, [1, 2]]
+    assert y.shape == (3, 2)
+    np.testing.assert_array_equal(y.numpy(), [[1, 2], [5, 6], [9, 10]])
+    x[0, :, [1, 2]] = -np.ones((3, 2))
+    assert (x.numpy()[0, :, 1:3] == -1).all() and x.numpy().sum() == np.arange(24.0).sum() - 33 - 6
+
+
 def test_setitem():
     t = barenet.zeros(3)
     t[1] = 2.0

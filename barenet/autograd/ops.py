@@ -166,12 +166,22 @@ class Log(Function):
 
 
 class Sqrt(Function):
+    """``sqrt(x)``: dy/dx = 1 / (2 y), infinite at 0; ``zero_at_zero`` makes it 0 there instead,
+    as PyTorch's ``std`` does for a constant sample."""
+
+    def __init__(self, zero_at_zero: bool = False):
+        self.zero_at_zero = zero_at_zero
+
     def forward(self, x):
         self.y = backend.get_array_module(x).sqrt(x)
         return self.y
 
     def backward(self, gy):
-        return gy / (2 * self.y)
+        if not self.zero_at_zero:
+            return gy / (2 * self.y)
+        xp = backend.get_array_module(gy)
+        positive = self.y > 0
+        return xp.where(positive, gy, 0) / (2 * xp.where(positive, self.y, 1))
 
 
 class Abs(Function):

@@ -136,11 +136,16 @@ class TensorMath:
         return squares / denominator if denominator > 0 else squares * float("nan")
 
     def std(self, dim=None, keepdim: bool = False, unbiased: bool = True):
-        return self.var(dim, keepdim, unbiased).sqrt()
+        """Standard deviation over ``dim``; its gradient is 0 where it is 0, as in PyTorch."""
+        return ops.Sqrt(zero_at_zero=True)(self.var(dim, keepdim, unbiased))
 
     def _extreme(self, dim, keepdim, largest):
         if dim is None:
             return ops.Amax(None, False, largest)(self)
+        if self.ndim == 0:  # dim 0 or -1, as in PyTorch: the value itself, at index 0
+            ops.check_dim("max" if largest else "min", dim, 1)
+            xp = backend.get_array_module(self.data)
+            return min_max(self.reshape(()), self._wrap(xp.zeros((), dtype=np.int64)))
         dim = ops.check_dim("max" if largest else "min", dim, self.ndim)
         xp = backend.get_array_module(self.data)
         arg = xp.argmax if largest else xp.argmin  # the first of tied extremes, as PyTorch on CPU

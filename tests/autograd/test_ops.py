@@ -3,6 +3,8 @@
 One line per case: ``(id, barenet fn, torch fn, input maker)``. Inputs are float64 for the
 gradient check and float32 for the torch comparison (see ``tests/harness.py``).
 """
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -238,6 +240,27 @@ def test_var_of_one_element_is_nan_like_torch():
     with np.errstate(invalid="ignore"):
         assert np.isnan(barenet.tensor([2.0]).var().item())
     assert barenet.tensor([2.0]).var(unbiased=False).item() == 0.0
+
+
+def test_std_of_a_constant_sample_has_zero_gradient_like_torch():
+    """sqrt's derivative is infinite at 0; PyTorch's std gives 0 there, not NaN."""
+    x = barenet.tensor([[1.0, 1.0], [2.0, 5.0]], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        x.std(dim=1, unbiased=False).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy()[0], [0.0, 0.0])
+    np.testing.assert_allclose(x.grad.numpy()[1], [-0.5, 0.5])  # d std / dx = (x - mean) / (n std)
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+@pytest.mark.parametrize("dim", [0, -1])
+def test_max_and_min_over_a_dim_of_a_scalar_like_torch(name, dim):
+    x = barenet.tensor(2.0, requires_grad=True)
+    values, indices = getattr(x, name)(dim=dim)
+    values.backward()
+    assert values.item() == 2.0 and indices.item() == 0 and indices.dtype == np.int64 and x.grad.item() == 1.0
+    with pytest.raises(IndexError, match=f"{name}: dim 1 is out of range"):
+        getattr(x, name)(dim=1)
 
 
 @pytest.mark.parametrize("fn, match", [

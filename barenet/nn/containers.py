@@ -7,7 +7,75 @@ from .. import _args
 from .module import Module
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """What ``Sequential`` and ``ModuleList`` share: a list of modules named ``"0"``, ``"1"``...
+    (a ``Sequential`` may carry its own names), with PyTorch's list operations. Deleting or
+    inserting renumbers the modules after that point, as PyTorch does."""
+
+    def _from_items(self, items) -> "_ModuleSequence":
+        """A new container of the same kind holding ``items`` (name, module) pairs."""
+        raise NotImplementedError
+
+    def _renumber(self, modules) -> None:
+        self._modules.clear()
+        for i, m in enumerate(modules):
+            self.add_module(str(i), m)
+
+    def __getitem__(self, index):
+        items = list(self._modules.items())
+        if isinstance(index, slice):
+            return self._from_items(items[index])
+        return items[_check_index(index, len(items), type(self).__name__)][1]
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        key = list(self._modules)[_check_index(index, len(self), type(self).__name__)]
+        self.add_module(key, module)
+
+    def __delitem__(self, index) -> None:
+        modules = list(self._modules.values())
+        if isinstance(index, slice):
+            del modules[index]
+        else:
+            del modules[_check_index(index, len(modules), type(self).__name__)]
+        self._renumber(modules)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def __iadd__(self, modules) -> "_ModuleSequence":
+        return self.extend(modules)
+
+    def __add__(self, other: "_ModuleSequence") -> "_ModuleSequence":
+        if not isinstance(other, type(self)):
+            raise TypeError(f"{type(self).__name__}: can only add another {type(self).__name__}. "
+                            f"Received: {type(other).__name__}.")
+        return self._from_items((str(i), m) for i, m in enumerate([*self, *other]))
+
+    def append(self, module: Module) -> "_ModuleSequence":
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules) -> "_ModuleSequence":
+        for m in modules:
+            self.append(m)
+        return self
+
+    def insert(self, index: int, module: Module) -> None:
+        """Insert before ``index`` (negative counts from the end, as ``list.insert``)."""
+        modules = list(self._modules.values())
+        modules.insert(_args.integer(type(self).__name__, "index", index), module)
+        self._renumber(modules)
+
+    def pop(self, index: int = -1) -> Module:
+        module = self[index]
+        del self[index]
+        return module
+
+
+class Sequential(_ModuleSequence):
     """Runs its modules in order, each on the previous one's output.
 
     Accepts modules as arguments (named ``"0"``, ``"1"``...) or one ``OrderedDict`` of names.
@@ -28,35 +96,13 @@ class Sequential(Module):
             for i, m in enumerate(modules):
                 self.add_module(str(i), m)
 
+    def _from_items(self, items) -> "Sequential":
+        return Sequential(OrderedDict(items))  # a slice keeps the names, as in PyTorch
+
     def forward(self, x):
         for m in self._modules.values():
             x = m(x)
         return x
-
-    def __getitem__(self, index):
-        items = list(self._modules.items())
-        if isinstance(index, slice):
-            return Sequential(OrderedDict(items[index]))
-        return items[_check_index(index, len(items), "Sequential")][1]
-
-    def __setitem__(self, index: int, module: Module) -> None:
-        key = list(self._modules)[_check_index(index, len(self), "Sequential")]
-        self.add_module(key, module)
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module: Module) -> "Sequential":
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules) -> "Sequential":
-        for m in modules:
-            self.append(m)
-        return self
 
 
 def _check_index(index: int, length: int, owner: str) -> int:
@@ -66,7 +112,7 @@ def _check_index(index: int, length: int, owner: str) -> int:
     return index % length
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules whose parameters are registered (named ``"0"``, ``"1"``...)."""
 
     def __init__(self, modules=None):
@@ -74,36 +120,8 @@ class ModuleList(Module):
         for m in modules or ():
             self.append(m)
 
-    def append(self, module: Module) -> "ModuleList":
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules) -> "ModuleList":
-        for m in modules:
-            self.append(m)
-        return self
-
-    def insert(self, index: int, module: Module) -> None:
-        """Insert before ``index``; later modules are renumbered (``"0"``, ``"1"``...)."""
-        values = list(self._modules.values())
-        values.insert(index, module)
-        self._modules.clear()
-        self.extend(values)
-
-    def __getitem__(self, index):
-        values = list(self._modules.values())
-        if isinstance(index, slice):
-            return ModuleList(values[index])
-        return values[_check_index(index, len(values), "ModuleList")]
-
-    def __setitem__(self, index: int, module: Module) -> None:
-        self.add_module(str(_check_index(index, len(self), "ModuleList")), module)
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
+    def _from_items(self, items) -> "ModuleList":
+        return ModuleList(m for _, m in items)
 
 
 class ModuleDict(Module):
@@ -148,3 +166,9 @@ class ModuleDict(Module):
         module = self[key]
         del self._modules[key]
         return module
+
+    def __delitem__(self, key: str) -> None:
+        self.pop(key)
+
+    def clear(self) -> None:
+        self._modules.clear()

@@ -377,3 +377,28 @@ def test_module_dict():
     assert [k for k, _ in md.items()] == list(md.keys()) and md.pop("a").k == 1
     with pytest.raises(KeyError, match="ModuleDict: no module 'z'. Valid keys: b, c"):
         md["z"]
+    del md["b"]
+    assert list(md) == ["c"]
+    md.clear()
+    assert len(md) == 0 and not list(md.parameters())
+
+
+@pytest.mark.parametrize("kind", ["Sequential", "ModuleList"])
+def test_list_operations_renumber_as_in_torch(kind):
+    """del, pop, insert, += and + keep the modules numbered "0", "1"... with the parameters
+    registered under the new names, as PyTorch's containers do."""
+    make = (lambda ms: Sequential(*ms)) if kind == "Sequential" else ModuleList
+    seq = make([Add(k) for k in range(5)])
+    del seq[1]
+    assert seq.pop().k == 4 and seq.pop(0).k == 0
+    seq.insert(-1, Add(7))
+    seq += make([Add(8)])
+    both = seq + make([Add(9)])
+    assert type(both).__name__ == kind and [m.k for m in both] == [2, 7, 3, 8, 9]
+    assert [m.k for m in seq] == [2, 7, 3, 8] and list(seq._modules) == ["0", "1", "2", "3"]
+    del seq[1:3]
+    assert [m.k for m in seq] == [2, 8] and [n for n, _ in seq.named_children()] == ["0", "1"]
+    with pytest.raises(TypeError, match=f"{kind}: can only add another {kind}"):
+        seq + [Add(1)]
+    with pytest.raises(IndexError, match=f"{kind}: index 2 is out of range for 2 modules"):
+        seq.pop(2)

@@ -248,6 +248,15 @@ class Tensor(TensorMath):
     def long(self) -> "Tensor":
         return self.type(int64)
 
+    def int(self) -> "Tensor":
+        return self.type(int32)
+
+    def bool(self) -> "Tensor":
+        return self.type(bool_)
+
+    def type_as(self, other: "Tensor") -> "Tensor":
+        return self.type(other.dtype)
+
     # ----- autograd ---------------------------------------------------------------
     def backward(self, gradient=None, retain_graph: bool = False, create_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad.

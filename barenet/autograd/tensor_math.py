@@ -79,6 +79,21 @@ class TensorMath:
     def __rmatmul__(self, other):
         return ops.MatMul()(other, self)
 
+    # PyTorch's method spellings of the operators
+    add, sub, mul, div, neg, matmul = __add__, __sub__, __mul__, __truediv__, __neg__, __matmul__
+
+    def mm(self, other):
+        """``self @ other`` for two 2-D tensors (``matmul`` broadcasts; this checks, as torch.mm)."""
+        _expect_ranks("mm", 2, self, other)
+        return self @ other
+
+    def bmm(self, other):
+        """Batched ``self @ other`` for two 3-D tensors with the same batch size."""
+        _expect_ranks("bmm", 3, self, other)
+        if self.shape[0] != _raw(other).shape[0]:
+            raise ValueError(f"bmm: the batch sizes differ. Received: shapes {self.shape} and {_raw(other).shape}.")
+        return self @ other
+
     # ----- comparisons (no gradient) -----------------------------------------------------
     def __eq__(self, other):
         return self._wrap(self.data == _raw(other))
@@ -97,6 +112,26 @@ class TensorMath:
 
     def __ge__(self, other):
         return self._wrap(self.data >= _raw(other))
+
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
+    # ----- predicates (no gradient) --------------------------------------------------------
+    def all(self, dim=None, keepdim: bool = False):
+        return self._wrap(backend.get_array_module(self.data).all(self.data, axis=dim, keepdims=keepdim))
+
+    def any(self, dim=None, keepdim: bool = False):
+        return self._wrap(backend.get_array_module(self.data).any(self.data, axis=dim, keepdims=keepdim))
+
+    def isnan(self):
+        return self._wrap(backend.get_array_module(self.data).isnan(self.data))
+
+    def isfinite(self):
+        return self._wrap(backend.get_array_module(self.data).isfinite(self.data))
+
+    def masked_fill(self, mask, value):
+        """``value`` where ``mask`` is true, ``self`` elsewhere; the gradient flows to ``self``'s
+        unmasked elements."""
+        return ops.Where(_raw(mask))(value, self)
 
     __hash__ = object.__hash__
 
@@ -214,6 +249,37 @@ class TensorMath:
     def T(self):
         return shape_ops.Permute(tuple(reversed(range(self.ndim))))(self)
 
+    def split(self, split_size_or_sections, dim: int = 0) -> tuple:
+        """Pieces of ``split_size`` along ``dim`` (the last may be shorter), or of the given sizes."""
+        dim = ops.check_dim("split", dim, self.ndim)
+        n = self.shape[dim]
+        if isinstance(split_size_or_sections, (list, tuple)):
+            sizes = [int(s) for s in split_size_or_sections]
+            if sum(sizes) != n or min(sizes, default=0) < 0:
+                raise ValueError(f"split: the sizes {sizes} must be non-negative and add up to {n}, the size "
+                                 f"of dim {dim}. Received: shape={self.shape}.")
+        else:
+            size = int(split_size_or_sections)
+            if size <= 0:
+                raise ValueError(f"split: split_size must be positive. Received: split_size={split_size_or_sections!r}.")
+            sizes = [min(size, n - start) for start in range(0, n, size)] or [0]
+        bounds = np.cumsum([0] + sizes)
+        lead = (slice(None),) * dim
+        return tuple(self[lead + (slice(int(a), int(b)),)] for a, b in zip(bounds[:-1], bounds[1:]))
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple:
+        """At most ``chunks`` pieces of equal size along ``dim`` (the last may be smaller), as torch."""
+        if int(chunks) < 1:
+            raise ValueError(f"chunk: chunks must be positive. Received: chunks={chunks!r}.")
+        n = self.shape[ops.check_dim("chunk", dim, self.ndim)]
+        return self.split(max(1, -(-n // int(chunks))), dim)
+
+    def unbind(self, dim: int = 0) -> tuple:
+        """The slices along ``dim``, that dim removed."""
+        dim = ops.check_dim("unbind", dim, self.ndim)
+        lead = (slice(None),) * dim
+        return tuple(self[lead + (i,)] for i in range(self.shape[dim]))
+
     def unsqueeze(self, dim: int):
         dim = ops.check_dim("unsqueeze", dim, self.ndim + 1)
         return self.reshape(self.shape[:dim] + (1,) + self.shape[dim:])
@@ -287,6 +353,12 @@ class TensorMath:
 
 def _raw(x):
     return x.data if isinstance(x, TensorMath) else x
+
+
+def _expect_ranks(op: str, ndim: int, *tensors) -> None:
+    shapes = [tuple(_raw(t).shape) for t in tensors]
+    if any(len(s) != ndim for s in shapes):
+        raise ValueError(f"{op}: expects {ndim}-D tensors. Received: shapes {' and '.join(map(str, shapes))}.")
 
 
 def _raw_index(index):

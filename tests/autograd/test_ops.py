@@ -353,3 +353,59 @@ def test_to_device_round_trip_keeps_gradient(xp):
     y = (x.to(device) * 3.0).to("cpu")
     y.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [3.0, 3.0])
+
+
+# ----- PyTorch's method spellings and list-like splits ----------------------------------------
+METHODS = {
+    "split": lambda a, L: a.split(2), "split_sizes": lambda a, L: a.split([1, 3], dim=1),
+    "split_last": lambda a, L: a.split(2, -1), "chunk": lambda a, L: a.chunk(3), "chunk_more": lambda a, L: a.chunk(9, 2),
+    "unbind": lambda a, L: a.unbind(1), "add": lambda a, L: a.add(a * 2), "sub": lambda a, L: a.sub(1.0),
+    "mul": lambda a, L: a.mul(a), "div": lambda a, L: a.div(2.0), "neg": lambda a, L: a.neg(),
+    "matmul": lambda a, L: a.matmul(L.ones(3, 2, dtype=L.float64)),
+    "mm": lambda a, L: a[0].mm(L.ones(3, 2, dtype=L.float64)),
+    "bmm": lambda a, L: a.bmm(L.ones(5, 3, 2, dtype=L.float64)),
+    "masked_fill": lambda a, L: a.masked_fill(a > 0, 0.5),
+    "gt": lambda a, L: a.gt(0), "all": lambda a, L: (a > -10).all(), "any": lambda a, L: (a > 1).any(dim=1),
+    "isnan": lambda a, L: a.log().isnan(), "isfinite": lambda a, L: (1 / (a > 0).double()).isfinite(),
+    "int": lambda a, L: a.int(), "bool": lambda a, L: a.bool(), "type_as": lambda a, L: a.type_as(L.ones(1)),
+}
+
+
+@pytest.mark.parametrize("name", METHODS)
+def test_methods_match_torch(name, rng):
+    torch = pytest.importorskip("torch")
+    x = rng.standard_normal((5, 4, 3))
+    outs = {}
+    for lib in (barenet, torch):
+        t = lib.tensor(x, requires_grad=True)
+        with np.errstate(invalid="ignore", divide="ignore"):  # log of negatives, 1 / 0: on purpose
+            out = METHODS[name](t, lib)
+        pieces = out if isinstance(out, tuple) else (out,)
+        if pieces[0].requires_grad:
+            sum((p * (i + 1)).sum() for i, p in enumerate(pieces)).backward()
+        outs[lib.__name__] = ([np.asarray(p.detach().numpy() if lib is torch else p.numpy()) for p in pieces],
+                              None if t.grad is None else np.asarray(t.grad.detach().numpy() if lib is torch else t.grad.numpy()))
+    (ours, our_grad), (ref, ref_grad) = outs["barenet"], outs["torch"]
+    assert len(ours) == len(ref)
+    for a, b in zip(ours, ref):
+        assert a.shape == b.shape and a.dtype == b.dtype and np.allclose(a, b, equal_nan=True)
+    assert (our_grad is None) == (ref_grad is None) and (our_grad is None or np.allclose(our_grad, ref_grad))
+
+
+def test_splits_gradcheck(rng):
+    x = rng.standard_normal((5, 4))
+    check_grad(lambda t: t.split([2, 3])[1] * t.chunk(2, dim=1)[0].sum(), x)
+    check_grad(lambda t: t.unbind(1)[2] * 3.0 + t.masked_fill(barenet.tensor(x > 0), 1.0)[:, 0], x)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda x: x.mm(x), r"mm: expects 2-D tensors. Received: shapes \(2, 3, 4\) and \(2, 3, 4\)"),
+    (lambda x: x.bmm(barenet.ones(3, 4, 2)), r"bmm: the batch sizes differ"),
+    (lambda x: x.split([1, 2]), r"split: the sizes \[1, 2\] must be non-negative and add up to 2"),
+    (lambda x: x.split(0), r"split: split_size must be positive"),
+    (lambda x: x.chunk(0), r"chunk: chunks must be positive"),
+    (lambda x: x.unbind(3), r"unbind: dim 3 is out of range"),
+])
+def test_method_errors(call, match):
+    with pytest.raises((ValueError, IndexError), match=match):
+        call(barenet.ones(2, 3, 4))

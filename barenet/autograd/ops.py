@@ -194,6 +194,35 @@ class Abs(Function):
         return gy * self.sign
 
 
+class Step(Function):
+    """A piecewise-constant function (``round``, ``floor``, ``ceil``, ``trunc``, ``sign``): its
+    gradient is 0 wherever it is defined, and PyTorch gives 0 at the steps too."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def forward(self, x):
+        return getattr(backend.get_array_module(x), self.name)(x)
+
+    def backward(self, gy):
+        return backend.get_array_module(gy).zeros_like(gy)
+
+
+class CumSum(Function):
+    """Running sum along ``dim``: dL/dx_i = sum_{j >= i} dL/dy_j, the running sum of the reversed
+    gradient, reversed back."""
+
+    def __init__(self, dim: int):
+        self.dim = dim
+
+    def forward(self, x):
+        return backend.get_array_module(x).cumsum(x, axis=self.dim)
+
+    def backward(self, gy):
+        xp = backend.get_array_module(gy)
+        return xp.flip(xp.cumsum(xp.flip(gy, self.dim), axis=self.dim), self.dim)
+
+
 class Clamp(Function):
     """Clip to ``[min, max]``; the gradient passes where the input was inside the range."""
 

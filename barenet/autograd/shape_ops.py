@@ -49,6 +49,24 @@ class Expand(Function):
         return unbroadcast(gy, self.in_shape)
 
 
+class Repeat(Function):
+    """Tile ``x`` ``repeats[i]`` times along each dim (new leading dims first), as
+    ``torch.Tensor.repeat``; backward sums the gradient over the copies."""
+
+    def __init__(self, repeats: tuple):
+        self.repeats = repeats
+
+    def forward(self, x):
+        self.x_shape = x.shape
+        self.padded = (1,) * (len(self.repeats) - x.ndim) + x.shape
+        return backend.get_array_module(x).tile(x.reshape(self.padded), self.repeats)
+
+    def backward(self, gy):
+        split = [n for r, s in zip(self.repeats, self.padded) for n in (r, s)]  # (r0, s0, r1, s1...)
+        copies = tuple(range(0, 2 * len(self.repeats), 2))
+        return gy.reshape(split).sum(axis=copies).reshape(self.x_shape)
+
+
 def _is_basic_index(index) -> bool:
     items = index if isinstance(index, tuple) else (index,)
     return all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice)) for i in items)

@@ -151,6 +151,25 @@ class TensorMath:
     def clamp(self, min=None, max=None):
         return ops.Clamp(min, max)(self)
 
+    def round(self):
+        return ops.Step("round")(self)
+
+    def floor(self):
+        return ops.Step("floor")(self)
+
+    def ceil(self):
+        return ops.Step("ceil")(self)
+
+    def trunc(self):
+        return ops.Step("trunc")(self)
+
+    def sign(self):
+        return ops.Step("sign")(self)
+
+    def cumsum(self, dim: int):
+        dim = ops.check_dim("cumsum", dim, max(self.ndim, 1))
+        return ops.CumSum(dim)(self) if self.ndim else self * 1  # a 0-d tensor is its own running sum
+
     clip = clamp
 
     # ----- reductions ------------------------------------------------------------------
@@ -273,6 +292,14 @@ class TensorMath:
             raise ValueError(f"chunk: chunks must be positive. Received: chunks={chunks!r}.")
         n = self.shape[ops.check_dim("chunk", dim, self.ndim)]
         return self.split(max(1, -(-n // int(chunks))), dim)
+
+    def repeat(self, *repeats):
+        """Tile along each dim (``repeats`` has at least ``ndim`` entries; extra ones add leading dims)."""
+        repeats = _shape_args(repeats)
+        if len(repeats) < self.ndim or any(not _is_integer(r) or r < 0 for r in repeats):
+            raise ValueError(f"repeat: expects one non-negative int per dim (at least {self.ndim}). "
+                             f"Received: repeats={repeats} for shape {self.shape}.")
+        return shape_ops.Repeat(tuple(int(r) for r in repeats))(self)
 
     def unbind(self, dim: int = 0) -> tuple:
         """The slices along ``dim``, that dim removed."""

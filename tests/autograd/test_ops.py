@@ -368,6 +368,9 @@ METHODS = {
     "gt": lambda a, L: a.gt(0), "all": lambda a, L: (a > -10).all(), "any": lambda a, L: (a > 1).any(dim=1),
     "isnan": lambda a, L: a.log().isnan(), "isfinite": lambda a, L: (1 / (a > 0).double()).isfinite(),
     "int": lambda a, L: a.int(), "bool": lambda a, L: a.bool(), "type_as": lambda a, L: a.type_as(L.ones(1)),
+    "round": lambda a, L: (a * 3).round(), "floor": lambda a, L: a.floor(), "ceil": lambda a, L: a.ceil(),
+    "trunc": lambda a, L: a.trunc(), "sign": lambda a, L: a.sign(), "cumsum": lambda a, L: a.cumsum(1),
+    "repeat": lambda a, L: a.repeat(1, 2, 3), "repeat_new_dims": lambda a, L: a.repeat(2, 1, 1, 2),
 }
 
 
@@ -394,6 +397,7 @@ def test_methods_match_torch(name, rng):
 
 def test_splits_gradcheck(rng):
     x = rng.standard_normal((5, 4))
+    check_grad(lambda t: t.cumsum(0) * t.repeat(2, 1, 2)[1, :, 2:6], x)
     check_grad(lambda t: t.split([2, 3])[1] * t.chunk(2, dim=1)[0].sum(), x)
     check_grad(lambda t: t.unbind(1)[2] * 3.0 + t.masked_fill(barenet.tensor(x > 0), 1.0)[:, 0], x)
 
@@ -405,6 +409,8 @@ def test_splits_gradcheck(rng):
     (lambda x: x.split(0), r"split: split_size must be positive"),
     (lambda x: x.chunk(0), r"chunk: chunks must be positive"),
     (lambda x: x.unbind(3), r"unbind: dim 3 is out of range"),
+    (lambda x: x.repeat(2, 2), r"repeat: expects one non-negative int per dim \(at least 3\)"),
+    (lambda x: x.cumsum(3), r"cumsum: dim 3 is out of range"),
 ])
 def test_method_errors(call, match):
     with pytest.raises((ValueError, IndexError), match=match):

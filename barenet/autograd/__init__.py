@@ -1,4 +1,6 @@
 """Tensors and reverse-mode automatic differentiation (define-by-run, PyTorch semantics)."""
+from . import aliases
+from .aliases import *  # noqa: F401,F403  (barenet.flatten, barenet.max... as torch.flatten, torch.max)
 from .creation import (arange, cat, empty, from_numpy, full, ones, ones_like, rand, randint, randn, stack,
                        where, zeros, zeros_like)
 from .function import Function
@@ -11,4 +13,4 @@ __all__ = [
     "float32", "float64", "from_numpy", "full", "gradcheck", "int32", "int64", "is_grad_enabled", "is_tensor",
     "no_grad", "ones", "ones_like", "rand", "randint", "randn", "set_grad_enabled", "stack", "tensor", "uint8",
     "where", "zeros", "zeros_like",
-]
+] + aliases.__all__

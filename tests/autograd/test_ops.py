@@ -415,3 +415,29 @@ def test_splits_gradcheck(rng):
 def test_method_errors(call, match):
     with pytest.raises((ValueError, IndexError), match=match):
         call(barenet.ones(2, 3, 4))
+
+
+ALIAS_ARGS = {  # barenet.<name>(x, *args) against torch.<name>(x, *args); x is (3, 4) or 3-D for bmm
+    "amax": (1,), "amin": (0,), "argmax": (1,), "argmin": (0,), "chunk": (2,), "clamp": (-0.5, 0.5),
+    "cumsum": (1,), "flatten": (0,), "masked_fill": "mask", "matmul": "matrix", "mm": "matrix", "bmm": "batch",
+    "max": (1,), "min": (0,), "permute": ((1, 0),), "reshape": ((4, 3),), "split": (2,),
+    "squeeze": (), "std": (1,), "sum": (0,), "transpose": (0, 1), "unbind": (1,), "unsqueeze": (1,), "var": (0,),
+}
+
+
+@pytest.mark.parametrize("name", barenet.autograd.aliases.METHODS)
+def test_function_spellings_match_torch(name, rng):
+    torch = pytest.importorskip("torch")
+    x = rng.uniform(0.5, 2.0, (2, 3, 4) if name == "bmm" else (3, 4))
+    args = ALIAS_ARGS.get(name, ())
+    outs = []
+    for lib in (barenet, torch):
+        extra = {"mask": lambda: (lib.tensor(x > 1.0), 0.0), "matrix": lambda: (lib.ones(4, 2, dtype=lib.float64),),
+                 "batch": lambda: (lib.ones(2, 4, 2, dtype=lib.float64),)}
+        call_args = extra[args]() if isinstance(args, str) else args
+        out = getattr(lib, name)(lib.tensor(x), *call_args)
+        pieces = out if isinstance(out, (tuple, list)) else (out[0],) if name in ("max", "min") else (out,)
+        outs.append([np.asarray(p.numpy()) for p in pieces])
+    assert len(outs[0]) == len(outs[1])
+    for ours, ref in zip(*outs):
+        assert ours.shape == ref.shape and np.allclose(ours, ref)

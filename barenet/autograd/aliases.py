@@ -10,7 +10,7 @@ from .tensor import expect_tensors
 
 METHODS = (
     "abs", "all", "amax", "amin", "any", "argmax", "argmin", "bmm", "ceil", "chunk", "clamp", "cumsum", "exp",
-    "flatten", "floor", "isfinite", "isnan", "log", "masked_fill", "matmul", "max", "mean", "min", "mm",
+    "flatten", "floor", "isfinite", "isnan", "log", "masked_fill", "matmul", "max", "mean", "min", "mm", "norm",
     "permute", "reshape", "round", "sign", "split", "sqrt", "squeeze", "std", "sum", "transpose",
     "trunc", "unbind", "unsqueeze", "var",
 )

@@ -364,6 +364,34 @@ class Amax(Function):
         return self.mask * (gy / count).astype(gy.dtype)
 
 
+class Norm(Function):
+    """The p-norm over dims, ``y = (sum |x|^p)^(1/p)`` for a finite ``p > 0``.
+
+    Backward: dL/dx = dL/dy * sign(x) (|x| / y)^(p-1), and 0 where y = 0 (a zero vector has no
+    gradient direction) or x = 0 (for p < 1 the power is infinite there), as PyTorch gives.
+    """
+
+    def __init__(self, p: float, dim=None, keepdim=False):
+        self.p, self.dim, self.keepdim = p, dim, keepdim
+
+    def forward(self, x):
+        xp = backend.get_array_module(x)
+        self.axes = reduction_axes("norm", self.dim, x.ndim)
+        self.x = x
+        y = (xp.abs(x) ** self.p).sum(axis=self.axes, keepdims=True) ** (1 / self.p)
+        self.y = y
+        return y if self.keepdim else y.squeeze(self.axes)
+
+    def backward(self, gy):
+        xp = backend.get_array_module(gy)
+        if not self.keepdim:
+            gy = xp.expand_dims(gy, self.axes)
+        positive = self.y > 0
+        ratio = xp.abs(self.x) / xp.where(positive, self.y, 1)
+        ratio = xp.where(ratio > 0, ratio, 1)  # sign(x) = 0 zeroes those entries anyway
+        return (xp.sign(self.x) * ratio ** (self.p - 1) * xp.where(positive, gy, 0)).astype(gy.dtype, copy=False)
+
+
 class TakeAlongDim(Function):
     """Values at ``index`` along ``dim`` (``max(dim)`` routes its gradient to the returned index)."""
 

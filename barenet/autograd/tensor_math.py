@@ -151,6 +151,14 @@ class TensorMath:
     def clamp(self, min=None, max=None):
         return ops.Clamp(min, max)(self)
 
+    def norm(self, p=2, dim=None, keepdim: bool = False):
+        """The p-norm (``p`` > 0, or ``inf``: the largest magnitude) over ``dim`` (all by default)."""
+        if p == np.inf:
+            return self.abs().amax(dim, keepdim)
+        if not isinstance(p, (int, float, np.number)) or isinstance(p, bool) or not p > 0:
+            raise ValueError(f"norm: p must be a positive number or inf. Received: p={p!r}.")
+        return ops.Norm(float(p), dim, keepdim)(self)
+
     def round(self):
         return ops.Step("round")(self)
 

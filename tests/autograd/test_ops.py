@@ -371,6 +371,9 @@ METHODS = {
     "round": lambda a, L: (a * 3).round(), "floor": lambda a, L: a.floor(), "ceil": lambda a, L: a.ceil(),
     "trunc": lambda a, L: a.trunc(), "sign": lambda a, L: a.sign(), "cumsum": lambda a, L: a.cumsum(1),
     "repeat": lambda a, L: a.repeat(1, 2, 3), "repeat_new_dims": lambda a, L: a.repeat(2, 1, 1, 2),
+    "norm": lambda a, L: a.norm(), "norm_p1_dim": lambda a, L: a.norm(1, dim=1),
+    "norm_p3_dims": lambda a, L: a.norm(3, dim=(0, 2), keepdim=True), "norm_half": lambda a, L: a.norm(0.5, 2),
+    "norm_inf": lambda a, L: a.norm(float("inf"), 0), "norm_zero_rows": lambda a, L: (a * (a > 0)).norm(2, dim=2),
 }
 
 
@@ -398,6 +401,7 @@ def test_methods_match_torch(name, rng):
 def test_splits_gradcheck(rng):
     x = rng.standard_normal((5, 4))
     check_grad(lambda t: t.cumsum(0) * t.repeat(2, 1, 2)[1, :, 2:6], x)
+    check_grad(lambda t: t.norm(dim=1) * t.norm(3, dim=0, keepdim=True)[0, :2].sum() + t.norm(1.5), x)
     check_grad(lambda t: t.split([2, 3])[1] * t.chunk(2, dim=1)[0].sum(), x)
     check_grad(lambda t: t.unbind(1)[2] * 3.0 + t.masked_fill(barenet.tensor(x > 0), 1.0)[:, 0], x)
 
@@ -411,6 +415,8 @@ def test_splits_gradcheck(rng):
     (lambda x: x.unbind(3), r"unbind: dim 3 is out of range"),
     (lambda x: x.repeat(2, 2), r"repeat: expects one non-negative int per dim \(at least 3\)"),
     (lambda x: x.cumsum(3), r"cumsum: dim 3 is out of range"),
+    (lambda x: x.norm(0), r"norm: p must be a positive number or inf. Received: p=0"),
+    (lambda x: x.norm(2, dim=4), r"norm: dim 4 is out of range"),
 ])
 def test_method_errors(call, match):
     with pytest.raises((ValueError, IndexError), match=match):
@@ -422,6 +428,7 @@ ALIAS_ARGS = {  # barenet.<name>(x, *args) against torch.<name>(x, *args); x is 
     "cumsum": (1,), "flatten": (0,), "masked_fill": "mask", "matmul": "matrix", "mm": "matrix", "bmm": "batch",
     "max": (1,), "min": (0,), "permute": ((1, 0),), "reshape": ((4, 3),), "split": (2,),
     "squeeze": (), "std": (1,), "sum": (0,), "transpose": (0, 1), "unbind": (1,), "unsqueeze": (1,), "var": (0,),
+    "norm": (3, 1),
 }
 
 

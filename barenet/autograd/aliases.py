@@ -11,8 +11,8 @@ from .tensor import expect_tensors
 METHODS = (
     "abs", "all", "amax", "amin", "any", "argmax", "argmin", "bmm", "ceil", "chunk", "clamp", "cumsum", "exp",
     "flatten", "floor", "isfinite", "isnan", "log", "masked_fill", "matmul", "max", "mean", "min", "mm", "norm",
-    "permute", "reshape", "round", "sign", "split", "sqrt", "squeeze", "std", "sum", "transpose",
-    "trunc", "unbind", "unsqueeze", "var",
+    "permute", "reshape", "round", "sign", "sort", "split", "sqrt", "squeeze", "std", "sum", "topk",
+    "transpose", "trunc", "unbind", "unsqueeze", "var",
 )
 
 

@@ -9,11 +9,12 @@ from collections import namedtuple
 
 import numpy as np
 
-from .. import backend
+from .. import _args, backend
 from . import ops, shape_ops
 from .grad_mode import is_grad_enabled
 
-min_max = namedtuple("min_max", ["values", "indices"])
+# What max/min over a dim, sort and topk return, as PyTorch's return types do.
+ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 
 
 def _operand(x):
@@ -207,7 +208,7 @@ class TensorMath:
         if self.ndim == 0:  # dim 0 or -1, as in PyTorch: the value itself, at index 0
             ops.check_dim("max" if largest else "min", dim, 1)
             xp = backend.get_array_module(self.data)
-            return min_max(self.reshape(()), self._wrap(xp.zeros((), dtype=np.int64)))
+            return ValuesIndices(self.reshape(()), self._wrap(xp.zeros((), dtype=np.int64)))
         dim = ops.check_dim("max" if largest else "min", dim, self.ndim)
         xp = backend.get_array_module(self.data)
         arg = xp.argmax if largest else xp.argmin  # the first of tied extremes, as PyTorch on CPU
@@ -215,7 +216,7 @@ class TensorMath:
         values = ops.TakeAlongDim(index, dim)(self)
         if not keepdim:
             values, index = values.squeeze(dim), index.squeeze(dim)
-        return min_max(values, self._wrap(index))
+        return ValuesIndices(values, self._wrap(index))
 
     def max(self, dim: int | None = None, keepdim: bool = False):
         """The maximum; with ``dim``, a ``(values, indices)`` pair as in PyTorch."""
@@ -223,6 +224,31 @@ class TensorMath:
 
     def min(self, dim: int | None = None, keepdim: bool = False):
         return self._extreme(dim, keepdim, False)
+
+    def sort(self, dim: int = -1, descending: bool = False):
+        """``(values, indices)`` sorted along ``dim``, ties in their order; the gradient of
+        ``values`` goes back to the elements they came from."""
+        if self.ndim == 0:
+            ops.check_dim("sort", dim, 1)
+            return ValuesIndices(self.reshape(()), self._wrap(np.zeros((), dtype=np.int64)))
+        dim = ops.check_dim("sort", dim, self.ndim)
+        xp = backend.get_array_module(self.data)
+        key = self.data if self.data.dtype.kind == "f" else self.data.astype(np.int64)
+        index = xp.argsort(-key if descending else key, axis=dim, kind="stable")
+        return ValuesIndices(ops.TakeAlongDim(index, dim)(self), self._wrap(index))
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
+        """The ``k`` largest (or smallest) values along ``dim`` and their indices, largest (or
+        smallest) first; ``sorted`` is accepted for PyTorch compatibility (the result is sorted)."""
+        n = self.shape[ops.check_dim("topk", dim, self.ndim)] if self.ndim else 1
+        k = _args.integer("topk", "k", k, minimum=0)
+        if k > n:
+            raise ValueError(f"topk: k must be at most the size {n} of dim {dim}. Received: k={k}.")
+        values, index = self.sort(dim, descending=largest)
+        if self.ndim == 0:
+            return ValuesIndices(values, index)
+        window = (slice(None),) * (dim % self.ndim) + (slice(0, k),)
+        return ValuesIndices(values[window], index[window])
 
     def amax(self, dim=None, keepdim: bool = False):
         return ops.Amax(dim, keepdim, True)(self)

@@ -374,6 +374,8 @@ METHODS = {
     "norm": lambda a, L: a.norm(), "norm_p1_dim": lambda a, L: a.norm(1, dim=1),
     "norm_p3_dims": lambda a, L: a.norm(3, dim=(0, 2), keepdim=True), "norm_half": lambda a, L: a.norm(0.5, 2),
     "norm_inf": lambda a, L: a.norm(float("inf"), 0), "norm_zero_rows": lambda a, L: (a * (a > 0)).norm(2, dim=2),
+    "sort": lambda a, L: a.sort(1), "sort_descending": lambda a, L: a.sort(0, descending=True),
+    "topk": lambda a, L: a.topk(2), "topk_smallest": lambda a, L: a.topk(3, dim=1, largest=False),
 }
 
 
@@ -416,6 +418,8 @@ def test_splits_gradcheck(rng):
     (lambda x: x.repeat(2, 2), r"repeat: expects one non-negative int per dim \(at least 3\)"),
     (lambda x: x.cumsum(3), r"cumsum: dim 3 is out of range"),
     (lambda x: x.norm(0), r"norm: p must be a positive number or inf. Received: p=0"),
+    (lambda x: x.topk(5), r"topk: k must be at most the size 4 of dim -1. Received: k=5"),
+    (lambda x: x.sort(3), r"sort: dim 3 is out of range"),
     (lambda x: x.norm(2, dim=4), r"norm: dim 4 is out of range"),
 ])
 def test_method_errors(call, match):
@@ -428,7 +432,7 @@ ALIAS_ARGS = {  # barenet.<name>(x, *args) against torch.<name>(x, *args); x is 
     "cumsum": (1,), "flatten": (0,), "masked_fill": "mask", "matmul": "matrix", "mm": "matrix", "bmm": "batch",
     "max": (1,), "min": (0,), "permute": ((1, 0),), "reshape": ((4, 3),), "split": (2,),
     "squeeze": (), "std": (1,), "sum": (0,), "transpose": (0, 1), "unbind": (1,), "unsqueeze": (1,), "var": (0,),
-    "norm": (3, 1),
+    "norm": (3, 1), "sort": (0,), "topk": (2,),
 }
 
 

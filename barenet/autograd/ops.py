@@ -364,6 +364,29 @@ class Amax(Function):
         return self.mask * (gy / count).astype(gy.dtype)
 
 
+class Prod(Function):
+    """The product over one dim (or all): dL/dx_i = dL/dy * prod_{j != i} x_j, computed as the
+    product of the prefix before i and the suffix after it, so zeros are exact (no y / x_i)."""
+
+    def __init__(self, dim=None, keepdim=False):
+        self.dim, self.keepdim = dim, keepdim
+
+    def forward(self, x):
+        self.x = x
+        return x.prod(axis=self.dim, keepdims=self.keepdim)
+
+    def backward(self, gy):
+        xp = backend.get_array_module(gy)
+        x = self.x.reshape(-1) if self.dim is None else xp.moveaxis(self.x, self.dim, -1)
+        ones = xp.ones(x.shape[:-1] + (1,), dtype=x.dtype)
+        before = xp.concatenate([ones, xp.cumprod(x[..., :-1], axis=-1)], axis=-1)
+        after = xp.flip(xp.concatenate([ones, xp.cumprod(xp.flip(x, -1)[..., :-1], axis=-1)], axis=-1), -1)
+        if self.dim is None:
+            return (gy * (before * after)).reshape(self.x.shape)
+        g = gy if self.keepdim else xp.expand_dims(gy, self.dim)
+        return xp.moveaxis(before * after, -1, self.dim) * g
+
+
 class Norm(Function):
     """The p-norm over dims, ``y = (sum |x|^p)^(1/p)`` for a finite ``p > 0``.
 

@@ -152,6 +152,12 @@ class TensorMath:
     def clamp(self, min=None, max=None):
         return ops.Clamp(min, max)(self)
 
+    def prod(self, dim: int | None = None, keepdim: bool = False):
+        """The product of all elements, or over one ``dim``."""
+        if dim is not None:
+            dim = ops.check_dim("prod", dim, max(self.ndim, 1)) if self.ndim else None
+        return ops.Prod(dim, keepdim)(self)
+
     def norm(self, p=2, dim=None, keepdim: bool = False):
         """The p-norm (``p`` > 0, or ``inf``: the largest magnitude) over ``dim`` (all by default)."""
         if p == np.inf:

@@ -376,6 +376,8 @@ METHODS = {
     "norm_inf": lambda a, L: a.norm(float("inf"), 0), "norm_zero_rows": lambda a, L: (a * (a > 0)).norm(2, dim=2),
     "sort": lambda a, L: a.sort(1), "sort_descending": lambda a, L: a.sort(0, descending=True),
     "topk": lambda a, L: a.topk(2), "topk_smallest": lambda a, L: a.topk(3, dim=1, largest=False),
+    "prod": lambda a, L: a.prod(), "prod_dim": lambda a, L: a.prod(1, keepdim=True),
+    "prod_with_zeros": lambda a, L: (a * (a > -0.5)).prod(0),
 }
 
 
@@ -404,6 +406,10 @@ def test_splits_gradcheck(rng):
     x = rng.standard_normal((5, 4))
     check_grad(lambda t: t.cumsum(0) * t.repeat(2, 1, 2)[1, :, 2:6], x)
     check_grad(lambda t: t.norm(dim=1) * t.norm(3, dim=0, keepdim=True)[0, :2].sum() + t.norm(1.5), x)
+    check_grad(lambda t: t.prod(1) + t[:, :3].prod(), x)
+    zeros = x.copy()
+    zeros[0, :2] = 0.0  # two zeros in row 0: its product's gradient is 0; one zero in column 0, 1
+    check_grad(lambda t: t.prod(1) + t.prod(0).sum(), zeros)
     check_grad(lambda t: t.split([2, 3])[1] * t.chunk(2, dim=1)[0].sum(), x)
     check_grad(lambda t: t.unbind(1)[2] * 3.0 + t.masked_fill(barenet.tensor(x > 0), 1.0)[:, 0], x)
 
@@ -432,7 +438,7 @@ ALIAS_ARGS = {  # barenet.<name>(x, *args) against torch.<name>(x, *args); x is 
     "cumsum": (1,), "flatten": (0,), "masked_fill": "mask", "matmul": "matrix", "mm": "matrix", "bmm": "batch",
     "max": (1,), "min": (0,), "permute": ((1, 0),), "reshape": ((4, 3),), "split": (2,),
     "squeeze": (), "std": (1,), "sum": (0,), "transpose": (0, 1), "unbind": (1,), "unsqueeze": (1,), "var": (0,),
-    "norm": (3, 1), "sort": (0,), "topk": (2,),
+    "norm": (3, 1), "sort": (0,), "topk": (2,), "prod": (1,),
 }
 
 

@@ -11,8 +11,7 @@ from .tensor import expect_tensors
 METHODS = (
     "abs", "all", "amax", "amin", "any", "argmax", "argmin", "bmm", "ceil", "chunk", "clamp", "cumsum", "exp",
     "flatten", "floor", "isfinite", "isnan", "log", "masked_fill", "matmul", "max", "mean", "min", "mm", "norm",
-    "prod",
-    "permute", "reshape", "round", "sign", "sort", "split", "sqrt", "squeeze", "std", "sum", "topk",
+    "permute", "prod", "reshape", "round", "sign", "sort", "split", "sqrt", "squeeze", "std", "sum", "topk",
     "transpose", "trunc", "unbind", "unsqueeze", "var",
 )
 

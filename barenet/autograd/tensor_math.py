@@ -208,13 +208,18 @@ class TensorMath:
         """Standard deviation over ``dim``; its gradient is 0 where it is 0, as in PyTorch."""
         return ops.Sqrt(zero_at_zero=True)(self.var(dim, keepdim, unbiased))
 
+    def _scalar_at_index_zero(self, op: str, dim: int):
+        """What ``op`` over ``dim`` (0 or -1, as in PyTorch) gives for a 0-d tensor: the value
+        itself, at index 0."""
+        ops.check_dim(op, dim, 1)
+        xp = backend.get_array_module(self.data)
+        return ValuesIndices(self.reshape(()), self._wrap(xp.zeros((), dtype=np.int64)))
+
     def _extreme(self, dim, keepdim, largest):
         if dim is None:
             return ops.Amax(None, False, largest)(self)
-        if self.ndim == 0:  # dim 0 or -1, as in PyTorch: the value itself, at index 0
-            ops.check_dim("max" if largest else "min", dim, 1)
-            xp = backend.get_array_module(self.data)
-            return ValuesIndices(self.reshape(()), self._wrap(xp.zeros((), dtype=np.int64)))
+        if self.ndim == 0:
+            return self._scalar_at_index_zero("max" if largest else "min", dim)
         dim = ops.check_dim("max" if largest else "min", dim, self.ndim)
         xp = backend.get_array_module(self.data)
         arg = xp.argmax if largest else xp.argmin  # the first of tied extremes, as PyTorch on CPU
@@ -235,8 +240,7 @@ class TensorMath:
         """``(values, indices)`` sorted along ``dim``, ties in their order; the gradient of
         ``values`` goes back to the elements they came from."""
         if self.ndim == 0:
-            ops.check_dim("sort", dim, 1)
-            return ValuesIndices(self.reshape(()), self._wrap(np.zeros((), dtype=np.int64)))
+            return self._scalar_at_index_zero("sort", dim)
         dim = ops.check_dim("sort", dim, self.ndim)
         xp = backend.get_array_module(self.data)
         key = self.data if self.data.dtype.kind == "f" else self.data.astype(np.int64)

@@ -14,6 +14,7 @@ PACKAGE = pathlib.Path(barenet.__file__).parent
 # Rank of each top-level name under ``barenet``; a module may import equal or lower ranks.
 LAYERS = {
     "backend": 0, "random": 0, "_args": 0,  # _args: plain-number argument checks, importing nothing
+    "allocator": 0,
     "autograd": 1,
     "functional": 2,
     "nn": 3,

@@ -6,7 +6,7 @@ import sys
 import time
 from pathlib import Path
 
-from .. import __version__, manual_seed, models, optim
+from .. import __version__, allocator, manual_seed, models, optim
 from ..analysis import summary
 from ..analysis.report import summary_table
 from ..data import DataLoader, get_dataset
@@ -178,6 +178,7 @@ def run(args) -> int:
     train_loader = DataLoader(data.train, batch_size=config["batch_size"], shuffle=True)
     test_loader = DataLoader(data.test, batch_size=EVAL_BATCH_SIZE)
     ckpt = run_dir / CHECKPOINT_DIR / "last.safetensors" if resume_dir else None
+    allocator.keep_freed_memory()  # every step's arrays come back without page faults
     tic = time.perf_counter()
     try:
         with _blas_threads(config["threads"], model):

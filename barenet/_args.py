@@ -19,6 +19,13 @@ def integer(owner: str, name: str, value, minimum: int | None = None) -> int:
     return int(value)
 
 
+def sizes(owner: str, size: tuple) -> tuple:
+    """A shape given as ints (``zeros(2, 3)``) or as one tuple or list of them (``zeros((2, 3))``)."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    return tuple(integer(owner, "size", n, minimum=0) for n in size)
+
+
 def number(owner: str, name: str, value, minimum: float | None = None, maximum: float | None = None,
            finite: bool = True) -> float:
     """``value`` as a float (finite unless ``finite=False``), in ``[minimum, maximum]`` where given."""

@@ -9,10 +9,13 @@ from __future__ import annotations
 from .tensor import expect_tensors
 
 METHODS = (
-    "abs", "all", "amax", "amin", "any", "argmax", "argmin", "bmm", "ceil", "chunk", "clamp", "cumsum", "exp",
-    "flatten", "floor", "isfinite", "isnan", "log", "masked_fill", "matmul", "max", "mean", "min", "mm", "norm",
-    "permute", "prod", "reshape", "round", "sign", "sort", "split", "sqrt", "squeeze", "std", "sum", "topk",
-    "transpose", "trunc", "unbind", "unsqueeze", "var",
+    "abs", "add", "all", "allclose", "amax", "amin", "any", "argmax", "argmin", "bmm", "ceil", "chunk",
+    "clamp", "cos", "cumsum", "div", "dot", "equal", "exp", "expm1", "flatten", "flip", "floor", "gather",
+    "index_select", "isfinite", "isnan", "log", "log1p", "logical_and", "logical_not", "logical_or",
+    "logical_xor", "masked_fill", "matmul", "max", "maximum", "mean", "min", "minimum", "mm", "mul",
+    "narrow", "neg", "norm", "outer", "permute", "prod", "reciprocal", "reshape", "roll", "round", "rsqrt",
+    "sign", "sin", "sort", "split", "sqrt", "square", "squeeze", "std", "sub", "sum", "topk", "transpose",
+    "trunc", "unbind", "unsqueeze", "var",
 )
 
 

@@ -4,15 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _args, backend, random
-from . import ops, shape_ops
+from . import ops, reduce_ops, shape_ops
 from .tensor import Tensor, float32
-
-
-def _shape(op: str, size) -> tuple:
-    """Sizes given as ints or as one tuple/list of ints (TypeError/ValueError naming ``op``)."""
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
-    return tuple(_args.integer(op, "size", n, minimum=0) for n in size)
 
 
 def _new(array, requires_grad, device):
@@ -28,11 +21,11 @@ def _float(dtype):
 
 
 def zeros(*size, dtype=None, requires_grad=False, device=None) -> Tensor:
-    return _new(np.zeros(_shape("zeros", size), dtype=_float(dtype)), requires_grad, device)
+    return _new(np.zeros(_args.sizes("zeros", size), dtype=_float(dtype)), requires_grad, device)
 
 
 def ones(*size, dtype=None, requires_grad=False, device=None) -> Tensor:
-    return _new(np.ones(_shape("ones", size), dtype=_float(dtype)), requires_grad, device)
+    return _new(np.ones(_args.sizes("ones", size), dtype=_float(dtype)), requires_grad, device)
 
 
 def full(size, fill_value, dtype=None, requires_grad=False, device=None) -> Tensor:
@@ -40,11 +33,11 @@ def full(size, fill_value, dtype=None, requires_grad=False, device=None) -> Tens
     if dtype is None:
         dtype = np.asarray(fill_value).dtype
         dtype = float32 if dtype.kind == "f" else dtype
-    return _new(np.full(_shape("full", (size,)), fill_value, dtype=dtype), requires_grad, device)
+    return _new(np.full(_args.sizes("full", (size,)), fill_value, dtype=dtype), requires_grad, device)
 
 
 def empty(*size, dtype=None, requires_grad=False, device=None) -> Tensor:
-    return _new(np.empty(_shape("empty", size), dtype=_float(dtype)), requires_grad, device)
+    return _new(np.empty(_args.sizes("empty", size), dtype=_float(dtype)), requires_grad, device)
 
 
 def zeros_like(t: Tensor, dtype=None, requires_grad=False) -> Tensor:
@@ -67,13 +60,13 @@ def arange(start, end=None, step=1, dtype=None, device=None) -> Tensor:
 def randn(*size, dtype=None, requires_grad=False, generator=None, device=None) -> Tensor:
     """Standard normal samples from barenet's seeded generator (``barenet.manual_seed``)."""
     rng = generator or random.default_generator()
-    return _new(rng.standard_normal(_shape("randn", size)).astype(_float(dtype)), requires_grad, device)
+    return _new(rng.standard_normal(_args.sizes("randn", size)).astype(_float(dtype)), requires_grad, device)
 
 
 def rand(*size, dtype=None, requires_grad=False, generator=None, device=None) -> Tensor:
     """Uniform samples in [0, 1) from barenet's seeded generator."""
     rng = generator or random.default_generator()
-    return _new(rng.random(_shape("rand", size)).astype(_float(dtype)), requires_grad, device)
+    return _new(rng.random(_args.sizes("rand", size)).astype(_float(dtype)), requires_grad, device)
 
 
 def randint(low, high=None, size=None, generator=None, device=None) -> Tensor:
@@ -81,7 +74,7 @@ def randint(low, high=None, size=None, generator=None, device=None) -> Tensor:
     if size is None:
         low, high, size = 0, low, high
     rng = generator or random.default_generator()
-    return _new(rng.integers(low, high, size=_shape("randint", (size,))), False, device)
+    return _new(rng.integers(low, high, size=_args.sizes("randint", (size,))), False, device)
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
@@ -107,7 +100,7 @@ def cat(tensors, dim: int = 0) -> Tensor:
     ref = tensors[0].shape
     if not ref:
         raise ValueError("cat: zero-dimensional tensors cannot be concatenated; use stack.")
-    d = ops.check_dim("cat", dim, len(ref))
+    d = reduce_ops.check_dim("cat", dim, len(ref))
     if any(t.ndim != len(ref) or t.shape[:d] + t.shape[d + 1:] != ref[:d] + ref[d + 1:] for t in tensors):
         raise ValueError(
             f"cat: tensors must match in every dimension but dim={dim}. "
@@ -126,7 +119,7 @@ def stack(tensors, dim: int = 0) -> Tensor:
     tensors = _tensors("stack", tensors)
     if len({t.shape for t in tensors}) != 1:
         raise ValueError(f"stack: tensors must have equal shapes. Received: {[t.shape for t in tensors]}.")
-    return shape_ops.Stack(ops.check_dim("stack", dim, tensors[0].ndim + 1))(*tensors)
+    return shape_ops.Stack(reduce_ops.check_dim("stack", dim, tensors[0].ndim + 1))(*tensors)
 
 
 def where(condition, input, other) -> Tensor:

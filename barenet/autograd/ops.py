@@ -1,4 +1,5 @@
-"""The tensor algebra: arithmetic, elementwise functions and reductions, each a ``Function``.
+"""The tensor algebra: arithmetic, elementwise functions and matrix products, each a ``Function``
+(reductions are in ``reduce_ops.py``, index selections in ``select_ops.py``).
 
 Binary ops broadcast like NumPy; their backward sums the gradient back over the broadcast
 dimensions (``unbroadcast``), so each operand receives a gradient of its own shape.
@@ -147,22 +148,44 @@ class Power(Function):
         return ga, gb
 
 
-class Exp(Function):
+def floating(x):
+    """Integer and bool arrays as float32 (PyTorch's default dtype), as its float functions take them."""
+    return x if x.dtype.kind in "fc" else x.astype(np.float32)
+
+
+#  name: (y = f(x), whether f' reads x or y, f')
+_UNARY = {
+    "exp": (lambda xp, x: xp.exp(x), "y", lambda xp, y: y),
+    "expm1": (lambda xp, x: xp.expm1(x), "y", lambda xp, y: y + 1),
+    "log": (lambda xp, x: xp.log(x), "x", lambda xp, x: 1 / x),
+    "log1p": (lambda xp, x: xp.log1p(x), "x", lambda xp, x: 1 / (1 + x)),
+    "reciprocal": (lambda xp, x: 1 / x, "y", lambda xp, y: -(y * y)),
+    "rsqrt": (lambda xp, x: 1 / xp.sqrt(x), "y", lambda xp, y: -0.5 * y * y * y),
+    "sin": (lambda xp, x: xp.sin(x), "x", lambda xp, x: xp.cos(x)),
+    "cos": (lambda xp, x: xp.cos(x), "x", lambda xp, x: -xp.sin(x)),
+}
+
+
+class Unary(Function):
+    """An elementwise function of ``_UNARY``: y = f(x), dL/dx = dL/dy * f'(x), with f' written in
+    whichever of x or y it needs (exp: f' = y; log: 1/x; expm1: y + 1; log1p: 1/(1 + x);
+    reciprocal: -y^2; rsqrt, y = x^(-1/2): -y^3/2; sin: cos x; cos: -sin x), and only that kept."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.f, self.reads, self.df = _UNARY[name]
+
     def forward(self, x):
-        self.y = backend.get_array_module(x).exp(x)
-        return self.y
+        x = floating(x)
+        y = self.f(backend.get_array_module(x), x)
+        self.saved = x if self.reads == "x" else y
+        return y
 
     def backward(self, gy):
-        return gy * self.y
+        return gy * self.df(backend.get_array_module(gy), self.saved)
 
-
-class Log(Function):
-    def forward(self, x):
-        self.x = x
-        return backend.get_array_module(x).log(x)
-
-    def backward(self, gy):
-        return gy / self.x
+    def __repr__(self) -> str:
+        return f"<{self.name.capitalize()}Backward>"
 
 
 class Sqrt(Function):
@@ -173,7 +196,7 @@ class Sqrt(Function):
         self.zero_at_zero = zero_at_zero
 
     def forward(self, x):
-        self.y = backend.get_array_module(x).sqrt(x)
+        self.y = backend.get_array_module(x).sqrt(floating(x))
         return self.y
 
     def backward(self, gy):
@@ -206,21 +229,6 @@ class Step(Function):
 
     def backward(self, gy):
         return backend.get_array_module(gy).zeros_like(gy)
-
-
-class CumSum(Function):
-    """Running sum along ``dim``: dL/dx_i = sum_{j >= i} dL/dy_j, the running sum of the reversed
-    gradient, reversed back."""
-
-    def __init__(self, dim: int):
-        self.dim = dim
-
-    def forward(self, x):
-        return backend.get_array_module(x).cumsum(x, axis=self.dim)
-
-    def backward(self, gy):
-        xp = backend.get_array_module(gy)
-        return xp.flip(xp.cumsum(xp.flip(gy, self.dim), axis=self.dim), self.dim)
 
 
 class Clamp(Function):
@@ -262,6 +270,34 @@ class Where(Function):
                 if nb else None)
 
 
+class Maximum(Function):
+    """Elementwise ``max(a, b)``: the gradient goes to the larger operand, half to each where
+    they tie (PyTorch's rule), summed back over broadcast dims."""
+
+    broadcasts = "maximum"
+    larger = True
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        xp = backend.get_array_module(a, b)
+        return torch_promote(xp.maximum(a, b) if self.larger else xp.minimum(a, b), a, b)
+
+    def backward(self, gy):
+        na, nb = self.needs_input_grad
+        xp = backend.get_array_module(gy)
+        wins = self.a > self.b if self.larger else self.a < self.b
+        share = xp.where(wins, gy.dtype.type(1), xp.where(self.a == self.b, gy.dtype.type(0.5), gy.dtype.type(0)))
+        return (unbroadcast(gy * share, self.a.shape) if na else None,
+                unbroadcast(gy * (1 - share), self.b.shape) if nb else None)
+
+
+class Minimum(Maximum):
+    """Elementwise ``min(a, b)``, the gradient routed as ``Maximum``'s to the smaller operand."""
+
+    broadcasts = "minimum"
+    larger = False
+
+
 class MatMul(Function):
     """``a @ b`` with NumPy's rules (1-D operands, broadcast batch dimensions).
 
@@ -294,139 +330,3 @@ class MatMul(Function):
             gb = xp.swapaxes(a2, -1, -2) @ g2
             gb = unbroadcast(gb, b2.shape).reshape(b.shape)
         return ga, gb
-
-
-# ----- reductions --------------------------------------------------------------------
-def check_dim(name: str, dim: int, ndim: int) -> int:
-    """``dim`` in ``[-ndim, ndim)`` made non-negative, or an IndexError naming the op."""
-    if not -ndim <= dim < ndim:
-        raise IndexError(f"{name}: dim {dim} is out of range; expected a dim in [{-ndim}, {ndim - 1}].")
-    return int(dim) % ndim
-
-
-def reduction_axes(name: str, dim, ndim: int) -> tuple:
-    """Normalise ``dim`` (None, an int or a tuple, negatives allowed) to a tuple of axes.
-
-    A 0-d tensor accepts dim 0 or -1, as in PyTorch, and reduces over no axis.
-    """
-    if dim is None:
-        return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
-    axes = tuple(check_dim(name, d, max(ndim, 1)) for d in dims)
-    if len(set(axes)) != len(axes):
-        raise ValueError(f"{name}: each dim may appear once. Received: dim={dim}.")
-    return axes if ndim else ()
-
-
-class Sum(Function):
-    def __init__(self, dim=None, keepdim=False):
-        self.dim, self.keepdim = dim, keepdim
-
-    def forward(self, x):
-        self.shape = x.shape
-        self.axes = reduction_axes(type(self).__name__.lower(), self.dim, x.ndim)
-        return x.sum(axis=self.axes, keepdims=self.keepdim)
-
-    def backward(self, gy):
-        xp = backend.get_array_module(gy)
-        if not self.keepdim:
-            gy = xp.expand_dims(gy, self.axes)
-        return xp.broadcast_to(gy, self.shape)
-
-
-class Mean(Sum):
-    def forward(self, x):
-        y = super().forward(x)
-        self.count = x.size // max(y.size, 1)
-        return y / x.dtype.type(self.count) if x.dtype.kind == "f" else y / self.count
-
-    def backward(self, gy):
-        return super().backward(gy / gy.dtype.type(self.count))
-
-
-class Amax(Function):
-    """Maximum (or minimum) over dims; the gradient is shared evenly among tied maxima."""
-
-    def __init__(self, dim=None, keepdim=False, largest=True):
-        self.dim, self.keepdim, self.largest = dim, keepdim, largest
-
-    def forward(self, x):
-        self.axes = reduction_axes("amax" if self.largest else "amin", self.dim, x.ndim)
-        y = x.max(axis=self.axes, keepdims=True) if self.largest else x.min(axis=self.axes, keepdims=True)
-        self.mask = x == y
-        return y if self.keepdim else y.squeeze(self.axes)
-
-    def backward(self, gy):
-        xp = backend.get_array_module(gy)
-        if not self.keepdim:
-            gy = xp.expand_dims(gy, self.axes)
-        count = self.mask.sum(axis=self.axes, keepdims=True)
-        return self.mask * (gy / count).astype(gy.dtype)
-
-
-class Prod(Function):
-    """The product over one dim (or all): dL/dx_i = dL/dy * prod_{j != i} x_j, computed as the
-    product of the prefix before i and the suffix after it, so zeros are exact (no y / x_i)."""
-
-    def __init__(self, dim=None, keepdim=False):
-        self.dim, self.keepdim = dim, keepdim
-
-    def forward(self, x):
-        self.x = x
-        return x.prod(axis=self.dim, keepdims=self.keepdim)
-
-    def backward(self, gy):
-        xp = backend.get_array_module(gy)
-        x = self.x.reshape(-1) if self.dim is None else xp.moveaxis(self.x, self.dim, -1)
-        ones = xp.ones(x.shape[:-1] + (1,), dtype=x.dtype)
-        before = xp.concatenate([ones, xp.cumprod(x[..., :-1], axis=-1)], axis=-1)
-        after = xp.flip(xp.concatenate([ones, xp.cumprod(xp.flip(x, -1)[..., :-1], axis=-1)], axis=-1), -1)
-        if self.dim is None:
-            return (gy * (before * after)).reshape(self.x.shape)
-        g = gy if self.keepdim else xp.expand_dims(gy, self.dim)
-        return xp.moveaxis(before * after, -1, self.dim) * g
-
-
-class Norm(Function):
-    """The p-norm over dims, ``y = (sum |x|^p)^(1/p)`` for a finite ``p > 0``.
-
-    Backward: dL/dx = dL/dy * sign(x) (|x| / y)^(p-1), and 0 where y = 0 (a zero vector has no
-    gradient direction) or x = 0 (for p < 1 the power is infinite there), as PyTorch gives.
-    """
-
-    def __init__(self, p: float, dim=None, keepdim=False):
-        self.p, self.dim, self.keepdim = p, dim, keepdim
-
-    def forward(self, x):
-        xp = backend.get_array_module(x)
-        self.axes = reduction_axes("norm", self.dim, x.ndim)
-        self.x = x
-        y = (xp.abs(x) ** self.p).sum(axis=self.axes, keepdims=True) ** (1 / self.p)
-        self.y = y
-        return y if self.keepdim else y.squeeze(self.axes)
-
-    def backward(self, gy):
-        xp = backend.get_array_module(gy)
-        if not self.keepdim:
-            gy = xp.expand_dims(gy, self.axes)
-        positive = self.y > 0
-        ratio = xp.abs(self.x) / xp.where(positive, self.y, 1)
-        ratio = xp.where(ratio > 0, ratio, 1)  # sign(x) = 0 zeroes those entries anyway
-        return (xp.sign(self.x) * ratio ** (self.p - 1) * xp.where(positive, gy, 0)).astype(gy.dtype, copy=False)
-
-
-class TakeAlongDim(Function):
-    """Values at ``index`` along ``dim`` (``max(dim)`` routes its gradient to the returned index)."""
-
-    def __init__(self, index, dim):
-        self.index, self.dim = index, dim
-
-    def forward(self, x):
-        self.shape = x.shape
-        return backend.get_array_module(x).take_along_axis(x, self.index, axis=self.dim)
-
-    def backward(self, gy):
-        xp = backend.get_array_module(gy)
-        gx = xp.zeros(self.shape, dtype=gy.dtype)
-        xp.put_along_axis(gx, self.index, gy, axis=self.dim)
-        return gx

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import backend
+from .. import _args, backend
 from . import function, shape_ops
 from .function import run_backward
+from .tensor_inplace import TensorInPlace
 from .tensor_math import TensorMath
+from .tensor_shape import TensorShape
 
 float32 = np.dtype("float32")
 float64 = np.dtype("float64")
@@ -37,7 +39,7 @@ def _as_array(data, dtype, device):
     return arr
 
 
-class Tensor(TensorMath):
+class Tensor(TensorMath, TensorShape, TensorInPlace):
     """An n-dimensional array with autograd, following PyTorch's semantics.
 
     Args:
@@ -314,8 +316,27 @@ class Tensor(TensorMath):
         self._hooks.append(hook)
         return _HookHandle(self._hooks, hook)
 
-    def zero_(self) -> "Tensor":
-        return self.fill_(0)
+    # ----- new tensors like this one (its dtype and device unless given) -----------------------
+    def new_tensor(self, data, dtype=None, requires_grad: bool = False) -> "Tensor":
+        """``data`` copied into a new tensor with this one's dtype and device."""
+        data = data.data if isinstance(data, Tensor) else data
+        return Tensor(backend.get_array_module(data).array(data, dtype=dtype or self.dtype),
+                      requires_grad=requires_grad, device=self.device)
+
+    def new_full(self, size, fill_value, dtype=None, requires_grad: bool = False) -> "Tensor":
+        xp = backend.get_array_module(self.data)
+        shape = _args.sizes("new_full", (size,))
+        return Tensor(xp.full(shape, fill_value, dtype=dtype or self.dtype), requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, requires_grad: bool = False) -> "Tensor":
+        return self.new_full(_args.sizes("new_zeros", size), 0, dtype, requires_grad)
+
+    def new_ones(self, *size, dtype=None, requires_grad: bool = False) -> "Tensor":
+        return self.new_full(_args.sizes("new_ones", size), 1, dtype, requires_grad)
+
+    def new_empty(self, *size, dtype=None, requires_grad: bool = False) -> "Tensor":
+        xp = backend.get_array_module(self.data)
+        return Tensor(xp.empty(_args.sizes("new_empty", size), dtype=dtype or self.dtype), requires_grad=requires_grad)
 
     def __repr__(self) -> str:
         body = np.array2string(self.numpy(), separator=", ", precision=4, prefix="tensor(")

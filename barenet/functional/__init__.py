@@ -18,3 +18,4 @@ from .loss import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
+from . import tensor_methods  # noqa: F401,E402  (x.relu(), x.softmax(dim)...: attaches them to Tensor)

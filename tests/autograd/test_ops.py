@@ -28,6 +28,11 @@ def away(rng, *shape):
     return rng.uniform(0.5, 2.0, shape) * rng.choice([-1.0, 1.0], shape)
 
 
+# indices with repeats for the (3, 5, 7) inputs of UNARY: along dim 1 (output (3, 4, 7)), and along
+# dim 2 with an index smaller than the input on the other dims (output (2, 5, 3))
+GATHER = np.random.default_rng(1).integers(0, 5, (3, 4, 7))
+GATHER_SMALLER = np.random.default_rng(2).integers(0, 7, (2, 5, 3))
+
 UNARY = [
     ("neg", lambda x: -x, lambda x: -x, sym),
     ("pos", lambda x: +x * 1.0, lambda x: +x * 1.0, sym),
@@ -87,6 +92,29 @@ UNARY = [
     ("getitem_array_int_none", lambda x: x[[0, 2], None, 3], lambda x: x[[0, 2], None, 3], sym),
     ("clone", lambda x: x.clone() * 2.0, lambda x: x.clone() * 2.0, sym),
     ("double", lambda x: x.double() * 3.0, lambda x: x.double() * 3.0, sym),
+    ("expm1", lambda x: x.expm1(), lambda x: x.expm1(), sym),
+    ("log1p", lambda x: x.log1p(), lambda x: x.log1p(), pos),
+    ("reciprocal", lambda x: x.reciprocal(), lambda x: x.reciprocal(), away),
+    ("rsqrt", lambda x: x.rsqrt(), lambda x: x.rsqrt(), pos),
+    ("sin", lambda x: x.sin(), lambda x: x.sin(), sym),
+    ("cos", lambda x: x.cos(), lambda x: x.cos(), sym),
+    ("square", lambda x: x.square(), lambda x: x.square(), sym),
+    # the activations PyTorch also has as methods (attached by barenet.functional)
+    ("relu", lambda x: x.relu(), lambda x: x.relu(), away),
+    ("sigmoid", lambda x: x.sigmoid(), lambda x: x.sigmoid(), sym),
+    ("tanh", lambda x: x.tanh(), lambda x: x.tanh(), sym),
+    ("softmax", lambda x: x.softmax(1), lambda x: x.softmax(1), sym),
+    ("log_softmax", lambda x: x.log_softmax(-1), lambda x: x.log_softmax(-1), sym),
+    ("flip", lambda x: x.flip(0, 2), lambda x: x.flip(0, 2), sym),
+    ("flip_list", lambda x: x.flip([-1]), lambda x: x.flip([-1]), sym),
+    ("roll", lambda x: x.roll((1, -2), (0, 2)), lambda x: x.roll((1, -2), (0, 2)), sym),
+    ("roll_flat", lambda x: x.roll(4), lambda x: x.roll(4), sym),
+    ("narrow", lambda x: x.narrow(1, -3, 2), lambda x: x.narrow(1, -3, 2), sym),
+    ("index_select_repeats", lambda x: x.index_select(2, barenet.tensor([6, 0, 6])),
+     lambda x: x.index_select(2, __import__("torch").tensor([6, 0, 6])), sym),
+    ("gather_repeats", lambda x: x.gather(1, barenet.tensor(GATHER)), lambda x: x.gather(1, __import__("torch").tensor(GATHER)), sym),
+    ("gather_smaller", lambda x: x.gather(2, barenet.tensor(GATHER_SMALLER)),
+     lambda x: x.gather(2, __import__("torch").tensor(GATHER_SMALLER)), sym),
 ]
 
 
@@ -122,6 +150,8 @@ BINARY = [
     ("div", lambda a, b: a / b, sym, away),
     ("pow_tensor", lambda a, b: a ** b, pos, sym),
     ("self_add", lambda a, b: a + a * b, sym, sym),
+    ("maximum", lambda a, b: a.maximum(b), sym, sym),
+    ("minimum", lambda a, b: a.minimum(b), sym, sym),
 ]
 
 
@@ -378,6 +408,12 @@ METHODS = {
     "topk": lambda a, L: a.topk(2), "topk_smallest": lambda a, L: a.topk(3, dim=1, largest=False),
     "prod": lambda a, L: a.prod(), "prod_dim": lambda a, L: a.prod(1, keepdim=True),
     "prod_with_zeros": lambda a, L: (a * (a > -0.5)).prod(0),
+    "maximum_ties": lambda a, L: a.maximum(a.flip(0)), "minimum_ties": lambda a, L: a.minimum(a.flip(1)),
+    "where": lambda a, L: a.where(a > 0, -a), "add_alpha": lambda a, L: a.add(a * 2, alpha=0.5),
+    "sub_alpha": lambda a, L: a.sub(a.exp(), alpha=3), "dot": lambda a, L: a[0, :, 0].dot(a[1, :, 1]),
+    "outer": lambda a, L: a[0, :, 0].outer(a[1, :, 1]), "logical_not": lambda a, L: (a > 0).logical_not(),
+    "logical_and": lambda a, L: (a > 0).logical_and(a < 1), "logical_or": lambda a, L: (a > 1).logical_or(a < -1),
+    "logical_xor": lambda a, L: (a > 0).logical_xor(a > 1),
 }
 
 
@@ -438,23 +474,55 @@ ALIAS_ARGS = {  # barenet.<name>(x, *args) against torch.<name>(x, *args); x is 
     "cumsum": (1,), "flatten": (0,), "masked_fill": "mask", "matmul": "matrix", "mm": "matrix", "bmm": "batch",
     "max": (1,), "min": (0,), "permute": ((1, 0),), "reshape": ((4, 3),), "split": (2,),
     "squeeze": (), "std": (1,), "sum": (0,), "transpose": (0, 1), "unbind": (1,), "unsqueeze": (1,), "var": (0,),
-    "norm": (3, 1), "sort": (0,), "topk": (2,), "prod": (1,),
+    "norm": (3, 1), "sort": (0,), "topk": (2,), "prod": (1,), "add": (2.0,), "sub": (1.5,), "mul": (3.0,),
+    "div": (2.0,), "dot": "vector", "outer": "vector", "flip": ((0,),), "gather": "gather", "index_select": "select",
+    "logical_and": "mask_only", "logical_or": "mask_only", "logical_xor": "mask_only", "maximum": "row",
+    "minimum": "row", "narrow": (1, 1, 2), "roll": (1, 1), "equal": "itself", "allclose": "itself",
 }
 
 
 @pytest.mark.parametrize("name", barenet.autograd.aliases.METHODS)
 def test_function_spellings_match_torch(name, rng):
     torch = pytest.importorskip("torch")
-    x = rng.uniform(0.5, 2.0, (2, 3, 4) if name == "bmm" else (3, 4))
+    x = rng.uniform(0.5, 2.0, (2, 3, 4) if name == "bmm" else (4,) if name in ("dot", "outer") else (3, 4))
     args = ALIAS_ARGS.get(name, ())
     outs = []
     for lib in (barenet, torch):
         extra = {"mask": lambda: (lib.tensor(x > 1.0), 0.0), "matrix": lambda: (lib.ones(4, 2, dtype=lib.float64),),
-                 "batch": lambda: (lib.ones(2, 4, 2, dtype=lib.float64),)}
+                 "batch": lambda: (lib.ones(2, 4, 2, dtype=lib.float64),),
+                 "vector": lambda: (lib.tensor(x[::-1].copy()),), "gather": lambda: (1, lib.tensor([[3, 0], [1, 1], [2, 0]])),
+                 "select": lambda: (0, lib.tensor([2, 0, 2])), "mask_only": lambda: (lib.tensor(x > 1.0),),
+                 "row": lambda: (lib.tensor(np.full((1, 4), 1.2)),), "itself": lambda: (lib.tensor(x),)}
         call_args = extra[args]() if isinstance(args, str) else args
         out = getattr(lib, name)(lib.tensor(x), *call_args)
+        if isinstance(out, bool):  # equal, allclose
+            outs.append([np.asarray(out)])
+            continue
         pieces = out if isinstance(out, (tuple, list)) else (out[0],) if name in ("max", "min") else (out,)
         outs.append([np.asarray(p.numpy()) for p in pieces])
     assert len(outs[0]) == len(outs[1])
     for ours, ref in zip(*outs):
         assert ours.shape == ref.shape and np.allclose(ours, ref)
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_selections_match_torch_on_random_shapes(data):
+    """gather, index_select, roll and flip on drawn shapes, dims, repeated indices and shifts."""
+    torch = pytest.importorskip("torch")
+    shape = data.draw(st.lists(st.integers(1, 4), min_size=1, max_size=4), label="shape")
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1), label="dim")
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**16), label="seed"))
+    x, n = rng.standard_normal(shape), shape[dim]
+    index_shape = [rng.integers(1, 6) if i == dim % len(shape) else rng.integers(1, m + 1) for i, m in enumerate(shape)]
+    gather_index, select_index = rng.integers(0, n, index_shape), rng.integers(0, n, rng.integers(1, 6))
+    dims = data.draw(st.lists(st.integers(0, len(shape) - 1), min_size=1, max_size=len(shape), unique=True), label="dims")
+    shifts = tuple(int(s) for s in rng.integers(-7, 8, len(dims)))
+    cases = [(lambda t, i: t.gather(dim, i), lambda t, i: torch.gather(t, dim, i), gather_index),
+             (lambda t, i: t.index_select(dim, i), lambda t, i: torch.index_select(t, dim, i), select_index),
+             (lambda t: t.roll(shifts, tuple(dims)), lambda t: torch.roll(t, shifts, tuple(dims)), None),
+             (lambda t: t.flip(dims), lambda t: torch.flip(t, dims), None)]
+    for ours, ref, index in cases:
+        inputs = (x,) if index is None else (x, index)
+        check_grad(ours, *inputs)
+        check_torch(ours, ref, *inputs)

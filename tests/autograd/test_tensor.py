@@ -235,7 +235,7 @@ def test_setitem():
     t[barenet.tensor([True, False, False])] = barenet.tensor(5.0)
     assert t.numpy().tolist() == [5.0, 2.0, 0.0]
     w = barenet.zeros(3, requires_grad=True)
-    with pytest.raises(RuntimeError, match="setitem: in-place assignment to a tensor that requires grad"):
+    with pytest.raises(RuntimeError, match="setitem: an in-place change of a tensor that requires grad"):
         w[0] = 1.0
     with barenet.no_grad():
         w[0] = 1.0  # initialisation, as torch allows under no_grad

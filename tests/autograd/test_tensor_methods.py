@@ -1,0 +1,136 @@
+"""In-place methods, ``new_*`` constructors, whole-tensor comparisons and the argument checks of
+the selection methods (their values and gradients are in test_ops.py's tables)."""
+import numpy as np
+import pytest
+
+import barenet
+
+INPLACE = [
+    ("add_", lambda t, o: t.add_(o)), ("add_alpha", lambda t, o: t.add_(o, alpha=-2.5)),
+    ("sub_", lambda t, o: t.sub_(o)), ("sub_alpha", lambda t, o: t.sub_(o, alpha=0.5)),
+    ("mul_", lambda t, o: t.mul_(o)), ("div_", lambda t, o: t.div_(o)),
+    ("clamp_", lambda t, o: t.clamp_(-0.5, 0.5)), ("clamp_min", lambda t, o: t.clamp_(min=0.1)),
+    ("clip_max", lambda t, o: t.clip_(max=0.0)), ("fill_", lambda t, o: t.fill_(2.5)),
+    ("copy_", lambda t, o: t.copy_(o)), ("zero_", lambda t, o: t.zero_()),
+]
+
+
+@pytest.mark.parametrize("name, op", INPLACE, ids=[c[0] for c in INPLACE])
+def test_in_place_methods_match_torch(name, op, rng):
+    torch = pytest.importorskip("torch")
+    x, other = rng.standard_normal((3, 4)), rng.uniform(0.5, 2.0, (4,))  # other broadcasts over the rows
+    ours, ref = barenet.tensor(x), torch.tensor(x)
+    back = op(ours, barenet.tensor(other))
+    op(ref, torch.tensor(other))
+    assert back is ours  # the tensor itself, for chaining
+    np.testing.assert_allclose(ours.numpy(), ref.numpy(), rtol=1e-15)
+
+
+def test_in_place_on_a_parameter_needs_no_grad():
+    w = barenet.ones(3, requires_grad=True)
+    for call in (lambda: w.add_(1.0), lambda: w.mul_(2.0), lambda: w.clamp_(0, 1), lambda: w.fill_(0.0),
+                 lambda: w.copy_(np.zeros(3)), lambda: w.zero_()):
+        with pytest.raises(RuntimeError, match="an in-place change of a tensor that requires grad"):
+            call()
+    with barenet.no_grad():
+        w.mul_(3.0).sub_(barenet.ones(3), alpha=0.5)  # an optimizer's update
+    assert w.numpy().tolist() == [2.5, 2.5, 2.5] and w.requires_grad
+    y = w * 2
+    with barenet.no_grad(), pytest.raises(RuntimeError, match="add_"):
+        y.add_(1.0)  # a non-leaf: its array may be saved for a backward pass
+
+
+def test_in_place_keeps_shape_and_dtype():
+    t = barenet.zeros(3)
+    with pytest.raises(ValueError, match=r"add_: the other operand's shape \(2, 3\) does not broadcast to "
+                                         r"this tensor's shape \(3,\)"):
+        t.add_(barenet.ones(2, 3))
+    ints = barenet.tensor([1, 2, 3])
+    with pytest.raises(TypeError, match="div_: the result is floating-point, which this int64 tensor can't hold"):
+        ints.div_(2)
+    with pytest.raises(TypeError, match="add_: the result is floating-point"):
+        ints.add_(1.5)
+    assert ints.add_(2).numpy().tolist() == [3, 4, 5]
+    with pytest.raises(ValueError, match="clamp_: at least one of min and max"):
+        t.clamp_()
+
+
+def test_new_tensors_take_dtype_and_device_from_self():
+    torch = pytest.importorskip("torch")
+    for dtype in ("float64", "int64", "float32"):
+        ours, ref = barenet.ones(2, dtype=getattr(barenet, dtype)), torch.ones(2, dtype=getattr(torch, dtype))
+        cases = [(lambda t: t.new_zeros(2, 3)), (lambda t: t.new_ones((1, 2))), (lambda t: t.new_full((2,), 7)),
+                 (lambda t: t.new_tensor([1.5, 2.0])), (lambda t: t.new_zeros(2, dtype=t.new_tensor(1).dtype)),
+                 (lambda t: t.new_empty(3, 1))]
+        for make in cases:
+            a, b = make(ours), make(ref)
+            assert a.shape == tuple(b.shape) and str(a.dtype) == str(b.dtype).replace("torch.", "")
+            if make is not cases[-1]:
+                assert a.numpy().tolist() == b.numpy().tolist()
+            assert not a.requires_grad
+    grad = barenet.ones(1).new_tensor([1.0, 2.0], requires_grad=True)
+    assert grad.requires_grad and grad.is_leaf
+    source = barenet.tensor([1.0, 2.0])
+    copy = barenet.ones(1).new_tensor(source)
+    source.fill_(0.0)
+    assert copy.numpy().tolist() == [1.0, 2.0]  # new_tensor copies
+    with pytest.raises(ValueError, match=r"new_zeros: size must be an int >= 0. Received: size=-1"):
+        barenet.ones(1).new_zeros(2, -1)
+
+
+def test_equal_and_allclose():
+    a = barenet.tensor([1.0, 2.0, 3.0])
+    assert a.equal(barenet.tensor([1.0, 2.0, 3.0])) is True
+    assert a.equal(barenet.tensor([1.0, 2.0, 4.0])) is False
+    assert a.equal(barenet.tensor([[1.0, 2.0, 3.0]])) is False  # another shape, even if it broadcasts
+    assert a.allclose(a + 1e-9) is True and a.allclose(a + 1e-3) is False
+    assert a.allclose(a + 1e-3, atol=1e-2) is True
+    nan = barenet.tensor([float("nan")])
+    assert nan.allclose(nan) is False and nan.allclose(nan, equal_nan=True) is True
+
+
+def test_float_functions_of_integers_are_float32():
+    torch = pytest.importorskip("torch")
+    for name in ("exp", "log", "sqrt", "expm1", "log1p", "reciprocal", "rsqrt", "sin", "cos"):
+        ours, ref = getattr(barenet.tensor([1, 2]), name)(), getattr(torch.tensor([1, 2]), name)()
+        assert str(ours.dtype) == "float32" == str(ref.dtype).replace("torch.", "")
+        np.testing.assert_allclose(ours.numpy(), ref.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda x: x.gather(1, barenet.tensor([[0, 1]])), ValueError,
+     r"gather: index must be an integer tensor with the input's 3 dims"),
+    (lambda x: x.gather(1, barenet.tensor([[[0.0]]])), ValueError, r"gather: index must be an integer tensor"),
+    (lambda x: x.gather(1, barenet.zeros(3, 1, 1, dtype=barenet.int64)), ValueError,
+     r"no larger on the dims other than 1"),
+    (lambda x: x.gather(2, barenet.tensor([[[4]]])), IndexError, r"gather: index 4 is out of bounds for dim 2 of size 4"),
+    (lambda x: x.gather(2, barenet.tensor([[[-1]]])), IndexError, r"gather: index -1 is out of bounds"),
+    (lambda x: x.gather(3, barenet.tensor([[[0]]])), IndexError, r"gather: dim 3 is out of range"),
+    (lambda x: x.index_select(0, barenet.tensor([[0]])), ValueError, r"index_select: index must be a 0-D or 1-D"),
+    (lambda x: x.index_select(1, barenet.tensor([3])), IndexError, r"index_select: index 3 is out of bounds for dim 1"),
+    (lambda x: x.narrow(2, 3, 2), ValueError, r"narrow: start 3 \+ length 2 exceeds the size 4 of dim 2"),
+    (lambda x: x.narrow(2, -5, 1), ValueError, r"narrow: start must be an int >= -4"),
+    (lambda x: x.narrow(0, 0.5, 1), TypeError, r"narrow: start must be an int"),
+    (lambda x: x.roll((1, 2), 0), ValueError, r"roll: expects one shift per dim"),
+    (lambda x: x.roll((1, 2)), ValueError, r"roll: without dims, shifts must be one int"),
+    (lambda x: x.roll(1, 5), IndexError, r"roll: dim 5 is out of range"),
+    (lambda x: x.flip(0, -3), ValueError, r"flip: each dim may appear once"),
+    (lambda x: x.dot(x), ValueError, r"dot: expects 1-D tensors"),
+    (lambda x: x[0, 0].dot(x[0, 0, :3]), ValueError, r"dot: the sizes differ"),
+    (lambda x: x[0].outer(x[0, 0]), ValueError, r"outer: expects 1-D tensors"),
+    (lambda x: x.maximum(barenet.ones(5)), ValueError, r"maximum: operands of shapes \(2, 3, 4\) and \(5,\)"),
+])
+def test_selection_errors(call, error, match):
+    with pytest.raises(error, match=match):
+        call(barenet.ones(2, 3, 4))
+
+
+def test_zero_dimensional_selections():
+    torch = pytest.importorskip("torch")
+    for lib in (barenet, torch):
+        x = lib.tensor(2.5)
+        index = lib.tensor(0)
+        assert x.gather(0, index).item() == x.index_select(0, index).item() == x.flip(0).item() == 2.5
+        assert x.roll(1).item() == 2.5
+        with pytest.raises(IndexError):
+            x.roll(1, 0)

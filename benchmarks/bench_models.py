@@ -31,6 +31,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import barenet  # noqa: E402
 import barenet.functional as F  # noqa: E402
+from barenet import allocator  # noqa: E402
 from barenet.models import get_model  # noqa: E402
 from bench_ops import PAUSE_S, _fmt, _set_threads, environment  # noqa: E402
 
@@ -217,7 +218,12 @@ def main(argv=None) -> int:
     parser.add_argument("--only", action="append", choices=sorted(CASES))
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     parser.add_argument("--threads", type=int, help="BLAS and torch threads (default: NumPy's BLAS count)")
+    parser.add_argument("--keep-freed-memory", action="store_true",
+                        help="barenet.allocator.keep_freed_memory() first, as `barenet train` does (it acts on the "
+                             "whole process, so on PyTorch's allocations too)")
     args = parser.parse_args(argv)
+    if args.keep_freed_memory and not allocator.keep_freed_memory():
+        print("--keep-freed-memory: not glibc; nothing changed", file=sys.stderr)
     threads = _set_threads(args.threads)
     if torch:
         torch.set_num_threads(threads)

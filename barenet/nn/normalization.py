@@ -19,7 +19,7 @@ class _BatchNorm(Module):
     _layout = ""
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = True, track_running_stats: bool = True):
+                 affine: bool = True, track_running_stats: bool = True, *, bias: bool = True):
         super().__init__()
         if not isinstance(num_features, int) or isinstance(num_features, bool) or num_features < 1:
             raise ValueError(f"{type(self).__name__}: num_features must be a positive integer. "
@@ -27,15 +27,11 @@ class _BatchNorm(Module):
         owner = type(self).__name__
         self.num_features, self.eps = num_features, _args.number(owner, "eps", eps, minimum=0)
         self.momentum = None if momentum is None else _args.number(owner, "momentum", momentum)
-        self.affine, self.track_running_stats = affine, track_running_stats
+        self.affine, self.track_running_stats, self.has_bias = affine, track_running_stats, affine and bias
         # Registration order fixes the state-dict order: weight, bias, running_mean, running_var,
         # num_batches_tracked, as in torchvision's checkpoints.
-        if affine:
-            self.weight = Parameter(np.ones(num_features, dtype=np.float32))
-            self.bias = Parameter(np.zeros(num_features, dtype=np.float32))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        self.register_parameter("weight", Parameter(np.ones(num_features, dtype=np.float32)) if affine else None)
+        self.register_parameter("bias", Parameter(np.zeros(num_features, dtype=np.float32)) if self.has_bias else None)
         if track_running_stats:
             self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=np.float32)))
             self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=np.float32)))
@@ -52,8 +48,9 @@ class _BatchNorm(Module):
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
-        if self.affine:
+        if self.weight is not None:
             init.ones_(self.weight)
+        if self.bias is not None:
             init.zeros_(self.bias)
 
     def _check_input(self, input) -> None:
@@ -79,7 +76,7 @@ class _BatchNorm(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+                f"bias={self.has_bias}, track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):
@@ -95,6 +92,8 @@ class BatchNorm1d(_BatchNorm):
         momentum: weight of each batch in the running statistics, or None for a cumulative average.
         affine: learn a per-channel scale ``weight`` (init 1) and shift ``bias`` (init 0).
         track_running_stats: keep running statistics; without them eval uses batch statistics.
+        bias: with ``affine``, learn the shift too (keyword only, as in PyTorch); ``bias=False``
+            keeps the scale alone, for a layer followed by one that adds its own bias.
 
     Shape:
         - input: (N, C) or (N, C, L)
@@ -127,6 +126,8 @@ class BatchNorm2d(_BatchNorm):
         momentum: weight of each batch in the running statistics, or None for a cumulative average.
         affine: learn a per-channel scale ``weight`` (init 1) and shift ``bias`` (init 0).
         track_running_stats: keep running statistics; without them eval uses batch statistics.
+        bias: with ``affine``, learn the shift too (keyword only, as in PyTorch); ``bias=False``
+            keeps the scale alone, for a layer followed by one that adds its own bias.
 
     Shape:
         - input: (N, C, H, W)

@@ -12,7 +12,7 @@ def _pair(torch, cls_name, *args, **kwargs):
     bn, th = getattr(nn, cls_name)(*args, **kwargs), getattr(torch.nn, cls_name)(*args, **kwargs)
     if bn.affine:
         rng = np.random.default_rng(1)
-        for name in ("weight", "bias"):
+        for name in ("weight", "bias")[:1 + (bn.bias is not None)]:
             value = rng.standard_normal(bn.num_features).astype(np.float32)
             getattr(bn, name).data[...] = value
             getattr(th, name).data[...] = torch.tensor(value)
@@ -30,10 +30,13 @@ def test_state_dict_keys_dtypes_and_shapes_match_torch():
             assert str(ours[key].dtype) == str(ref[key].dtype).replace("torch.", "")
             assert_close(ours[key].numpy(), ref[key].numpy(), 0)
     assert [n for n, _ in nn.BatchNorm2d(4).named_parameters()] == ["weight", "bias"]
+    no_bias, ref = nn.BatchNorm2d(4, bias=False), torch.nn.BatchNorm2d(4, bias=False)
+    assert list(no_bias.state_dict()) == list(ref.state_dict()) and no_bias.bias is None
+    assert [n for n, _ in no_bias.named_parameters()] == ["weight"]
 
 
 @pytest.mark.parametrize("kwargs", [{}, {"affine": False}, {"track_running_stats": False}, {"momentum": None},
-                                    {"momentum": 0.5, "eps": 1e-3}])
+                                    {"momentum": 0.5, "eps": 1e-3}, {"bias": False}])
 @pytest.mark.parametrize("cls, shape", [("BatchNorm1d", (6, 5)), ("BatchNorm1d", (3, 5, 4)),
                                         ("BatchNorm2d", (2, 5, 3, 4))])
 def test_train_then_eval_matches_torch(kwargs, cls, shape):
@@ -56,7 +59,9 @@ def test_train_then_eval_matches_torch(kwargs, cls, shape):
         assert_close(ours[key].numpy(), ref[key].numpy(), 1e-5, key)
     if bn.affine:
         assert_close(bn.weight.grad.numpy(), th.weight.grad.numpy(), 2e-4, "weight gradient")
-        assert_close(bn.bias.grad.numpy(), th.bias.grad.numpy(), 2e-4, "bias gradient")
+        assert (bn.bias is None) == (th.bias is None)
+        if bn.bias is not None:
+            assert_close(bn.bias.grad.numpy(), th.bias.grad.numpy(), 2e-4, "bias gradient")
     bn.eval(), th.eval()
     x = rng.standard_normal(shape).astype(np.float32)
     assert_close(bn(barenet.tensor(x)).numpy(), th(torch.tensor(x)).detach().numpy(), 2e-4, "eval output")
@@ -100,7 +105,9 @@ def test_reset_and_load_state_dict(rng):
 
 
 def test_repr():
-    assert repr(nn.BatchNorm2d(64)) == "BatchNorm2d(64, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)"
+    torch = torch_or_skip()
+    for kwargs in ({}, {"bias": False}, {"affine": False, "momentum": None}):
+        assert repr(nn.BatchNorm2d(64, **kwargs)) == repr(torch.nn.BatchNorm2d(64, **kwargs))
     assert repr(nn.LocalResponseNorm(5, alpha=5e-4, beta=0.75, k=2.0)) == \
         "LocalResponseNorm(5, alpha=0.0005, beta=0.75, k=2.0)"
 

@@ -18,4 +18,5 @@ from .loss import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
+from .softmax_ops import *  # noqa: F401,F403
 from . import tensor_methods  # noqa: F401,E402  (x.relu(), x.softmax(dim)...: attaches them to Tensor)

@@ -1,4 +1,4 @@
-"""Activations: elementwise nonlinearities, softmax over a dim, and maxout.
+"""Activations: elementwise nonlinearities and maxout (softmax over a dim is in ``softmax_ops.py``).
 
 Why ReLU replaced the sigmoid (Glorot, Bordes & Bengio 2011; Krizhevsky et al. 2012). Backprop
 through L layers multiplies the upstream gradient by one activation derivative per layer:
@@ -11,25 +11,12 @@ passes through unshrunk, while the inactive units give sparse activations for fr
 """
 from __future__ import annotations
 
-from numbers import Integral
 from .. import _args, backend
 from ..autograd import Function
 from ..autograd.tensor import expect_tensors
+from .softmax_ops import required_dim
 
-__all__ = ["relu", "leaky_relu", "prelu", "elu", "sigmoid", "tanh", "softplus", "softmax", "log_softmax", "maxout"]
-
-
-def _dim(op: str, dim, ndim: int) -> int:
-    """Normalise ``dim`` (negative counts from the end) or raise naming ``op``."""
-    if dim is None:
-        raise ValueError(f"{op}: dim is required. PyTorch's implicit choice (dim=0 for 0-D, 1-D and 3-D inputs, "
-                         f"else 1) is deprecated: it silently normalises over the batch for some shapes. "
-                         f"Pass dim=1 for (N, C) logits. Received: dim=None.")
-    n = max(ndim, 1)
-    if not isinstance(dim, Integral) or not -n <= dim < n:
-        raise IndexError(f"{op}: dim must be an integer in [{-n}, {n - 1}] for a {ndim}-D input. "
-                         f"Received: dim={dim!r}.")
-    return dim % n
+__all__ = ["relu", "relu6", "hardtanh", "leaky_relu", "prelu", "elu", "sigmoid", "tanh", "softplus", "maxout"]
 
 
 def _sigmoid(x):
@@ -68,6 +55,55 @@ def relu(input, inplace: bool = False):
         [0.0, 0.0, 2.0]
     """
     return ReLU()(input)
+
+
+class Hardtanh(Function):
+    def __init__(self, lo: float, hi: float):
+        self.lo, self.hi = lo, hi
+
+    def forward(self, x):
+        self.inside = (x > self.lo) & (x < self.hi)
+        return backend.get_array_module(x).clip(x, self.lo, self.hi)
+
+    def backward(self, gy):
+        return gy * self.inside  # dL/dx = dL/dy * [min_val < x < max_val]
+
+
+def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
+    """``min(max(x, min_val), max_val)`` elementwise.
+
+    Args:
+        input: any tensor.
+        min_val, max_val: the bounds, ``min_val < max_val``.
+        inplace: accepted for PyTorch compatibility; a new tensor is returned.
+
+    Shape:
+        input (*), output (*).
+
+    Returns:
+        The clipped tensor; its gradient is 1 strictly inside ``(min_val, max_val)`` and 0
+        elsewhere, at the bounds too, as PyTorch's (``Tensor.clamp`` passes it at the bounds).
+
+    Example:
+        >>> import barenet
+        >>> hardtanh(barenet.tensor([-3.0, 0.5, 2.0])).tolist()
+        [-1.0, 0.5, 1.0]
+    """
+    lo, hi = _args.number("hardtanh", "min_val", min_val), _args.number("hardtanh", "max_val", max_val)
+    if lo >= hi:
+        raise ValueError(f"hardtanh: min_val must be below max_val. Received: min_val={min_val}, max_val={max_val}.")
+    return Hardtanh(lo, hi)(input)
+
+
+def relu6(input, inplace: bool = False):
+    """``min(max(x, 0), 6)`` elementwise, MobileNet's activation: ``hardtanh(x, 0, 6)``.
+
+    Example:
+        >>> import barenet
+        >>> relu6(barenet.tensor([-1.0, 3.0, 8.0])).tolist()
+        [0.0, 3.0, 6.0]
+    """
+    return hardtanh(input, 0.0, 6.0)
 
 
 class LeakyReLU(Function):
@@ -286,109 +322,6 @@ def softplus(input, beta: float = 1.0, threshold: float = 20.0):
     return Softplus(_args.number("softplus", "beta", beta), _args.number("softplus", "threshold", threshold))(input)
 
 
-def _shifted(xp, x, dim: int):
-    """``x - max(x, dim)``, whose exp never overflows, as an array (also for a 0-d ``x``); an
-    empty ``dim`` has no max, and nothing to shift."""
-    if x.ndim and x.shape[dim] == 0:
-        return x.copy()
-    return xp.asarray(x - x.max(axis=dim, keepdims=True))
-
-
-class Softmax(Function):
-    def __init__(self, dim: int):
-        self.dim = dim
-
-    def forward(self, x):
-        xp = backend.get_array_module(x)
-        y = _shifted(xp, x, self.dim)
-        xp.exp(y, out=y)
-        y /= y.sum(axis=self.dim, keepdims=True)
-        self.y = y
-        return y
-
-    def backward(self, gy):
-        # dL/dx = y * (gy - sum(gy * y, dim))
-        gx = gy * self.y
-        gx -= self.y * gx.sum(axis=self.dim, keepdims=True)
-        return gx
-
-
-def softmax(input, dim: int | None = None, *, dtype=None):
-    """``exp(x_i) / sum_j exp(x_j)`` along ``dim`` (shifted by the max, so ±1e4 logits are fine).
-
-    Args:
-        input: any tensor.
-        dim: the dim that sums to 1; required (see Raises).
-        dtype: cast the input to this dtype first.
-
-    Shape:
-        input (*), output (*).
-
-    Returns:
-        Probabilities along ``dim``. Backward: ``dL/dx = y (dL/dy - sum(dL/dy * y, dim))``.
-
-    Raises:
-        ValueError: dim is None (PyTorch's implicit dim is deprecated and error-prone).
-        IndexError: dim is out of range.
-
-    Example:
-        >>> import barenet
-        >>> softmax(barenet.tensor([[0.0, 0.0]]), dim=1).tolist()
-        [[0.5, 0.5]]
-    """
-    if dtype is not None:
-        input = input.type(dtype)
-    return Softmax(_dim("softmax", dim, input.ndim))(input)
-
-
-class LogSoftmax(Softmax):
-    def forward(self, x):
-        xp = backend.get_array_module(x)
-        y = _shifted(xp, x, self.dim)
-        self.e = xp.exp(y)  # exp(x - max): kept so backward needs no exp
-        self.s = self.e.sum(axis=self.dim, keepdims=True)
-        if y.size:  # (an empty tensor has nothing to normalise, and an empty dim sums to 0)
-            y -= xp.log(self.s)  # log-sum-exp of the shifted logits, >= 0: never log of 0
-        return y
-
-    def backward(self, gy):
-        if not gy.size:
-            return gy.copy()
-        # dL/dx = gy - softmax(x) * sum(gy, dim),  softmax(x) = e / s
-        gx = self.e * (-gy.sum(axis=self.dim, keepdims=True) / self.s)
-        gx += gy
-        return gx
-
-
-def log_softmax(input, dim: int | None = None, *, dtype=None):
-    """``x_i - log sum_j exp(x_j)`` along ``dim``, computed stably (never log of a rounded 0).
-
-    Args:
-        input: any tensor.
-        dim: the dim to normalise over; required.
-        dtype: cast the input to this dtype first.
-
-    Shape:
-        input (*), output (*).
-
-    Returns:
-        Log-probabilities. Backward: ``dL/dx = dL/dy - softmax(x) * sum(dL/dy, dim)``.
-        A +inf logit gives NaN and a row of -inf gives NaN, as in PyTorch.
-
-    Raises:
-        ValueError: dim is None.
-        IndexError: dim is out of range.
-
-    Example:
-        >>> import barenet
-        >>> log_softmax(barenet.tensor([[1e4, 0.0]]), dim=1).tolist()
-        [[0.0, -10000.0]]
-    """
-    if dtype is not None:
-        input = input.type(dtype)
-    return LogSoftmax(_dim("log_softmax", dim, input.ndim))(input)
-
-
 class Maxout(Function):
     def __init__(self, pieces: int, dim: int):
         self.pieces, self.dim = pieces, dim
@@ -439,7 +372,7 @@ def maxout(input, pieces: int, dim: int = 1):
         >>> maxout(barenet.tensor([[1.0, 5.0, 4.0, 2.0]]), pieces=2).tolist()
         [[5.0, 4.0]]
     """
-    d = _dim("maxout", dim, input.ndim)
+    d = required_dim("maxout", dim, input.ndim)
     pieces = _args.integer("maxout", "pieces", pieces, minimum=1)
     if input.ndim == 0 or input.shape[d] % pieces:
         raise ValueError(

@@ -8,13 +8,13 @@ op of the same name with the tensor as its input; the math and the docs are the 
 from __future__ import annotations
 
 from ..autograd.tensor import Tensor
-from . import activation
+from . import activation, softmax_ops
 
 METHODS = ("log_softmax", "relu", "sigmoid", "softmax", "tanh")
 
 
 def _method(name: str):
-    op = getattr(activation, name)
+    op = getattr(softmax_ops if name.endswith("softmax") else activation, name)
 
     def method(self, *args, **kwargs):
         return op(self, *args, **kwargs)

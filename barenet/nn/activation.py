@@ -273,7 +273,7 @@ class Maxout(Module):
 
 
 class Hardtanh(Module):
-    """``min(max(x, min_val), max_val)`` elementwise (``Tensor.clamp``).
+    """``min(max(x, min_val), max_val)`` elementwise.
 
     Args:
         min_val: lower bound.
@@ -284,8 +284,8 @@ class Hardtanh(Module):
         input (*), output (*).
 
     Returns:
-        The clipped tensor; its gradient is 1 inside ``[min_val, max_val]`` and 0 outside (at
-        the two bounds themselves PyTorch gives 0, ``clamp`` gives 1).
+        The clipped tensor (``functional.hardtanh``); its gradient is 1 strictly inside
+        ``(min_val, max_val)`` and 0 elsewhere, as PyTorch's.
 
     Example:
         >>> import barenet
@@ -301,7 +301,7 @@ class Hardtanh(Module):
         self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
 
     def forward(self, input):
-        return input.clamp(self.min_val, self.max_val)
+        return F.hardtanh(input, self.min_val, self.max_val)
 
     def extra_repr(self) -> str:
         return f"min_val={self.min_val}, max_val={self.max_val}"

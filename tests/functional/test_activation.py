@@ -20,14 +20,18 @@ ELEMENTWISE = {
     "sigmoid": (F.sigmoid, "sigmoid", {}),
     "tanh": (F.tanh, "tanh", {}),
     "softplus": (lambda x: F.softplus(x, 2.0, 5.0), "softplus", {"beta": 2.0, "threshold": 5.0}),
+    "hardtanh": (lambda x: F.hardtanh(x, -0.5, 2.0), "hardtanh", {"min_val": -0.5, "max_val": 2.0}),
+    "relu6": (F.relu6, "relu6", {}),
 }
 
 
 def _away_from_kinks(rng, *shape):
-    """Values with |x| in [0.1, 3] and softplus's threshold (beta x = 5) avoided, so finite
-    differences never straddle a kink."""
+    """Values with |x| in [0.1, 3], softplus's threshold (beta x = 5) and hardtanh's bounds (-0.5,
+    2) avoided, so finite differences never straddle a kink."""
     x = rng.uniform(0.1, 3.0, shape) * rng.choice([-1.0, 1.0], shape)
-    return np.where(np.abs(x - 2.5) < 0.05, 2.3, x)
+    for kink in (-0.5, 2.0, 2.5):
+        x = np.where(np.abs(x - kink) < 0.05, kink - 0.2, x)
+    return x
 
 
 def _torch_fn(name, kwargs):
@@ -50,11 +54,12 @@ def test_elementwise_torch_parity(name, shape, scale, seed):
     check_torch(fn, _torch_fn(torch_name, kwargs), x)
 
 
-@pytest.mark.parametrize("name", ["relu", "leaky_relu", "elu"])
-def test_gradient_at_zero_matches_torch(name):
-    """At the kink x = 0 PyTorch picks the negative side's slope; so must we."""
+@pytest.mark.parametrize("name", ["relu", "leaky_relu", "elu", "hardtanh", "relu6"])
+def test_gradient_at_kinks_matches_torch(name):
+    """At a kink PyTorch picks one side's slope (the negative side's at x = 0; 0 at hardtanh's
+    bounds, where clamp would give 1); so must we."""
     fn, torch_name, kwargs = ELEMENTWISE[name]
-    check_torch(fn, _torch_fn(torch_name, kwargs), np.array([0.0, -1.0, 1.0]))
+    check_torch(fn, _torch_fn(torch_name, kwargs), np.array([0.0, -1.0, 1.0, -0.5, 2.0, 6.0]))
 
 
 def test_sigmoid_softplus_extreme_inputs_stay_finite_and_quiet():

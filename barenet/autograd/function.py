@@ -22,6 +22,7 @@ tells which inputs will want a gradient, so an op can skip saving what no one wi
 """
 from __future__ import annotations
 
+from .. import backend
 from .grad_mode import _state, no_grad
 
 # ``tensor.py`` binds the Tensor class here once it exists (the two modules need each other);
@@ -34,6 +35,11 @@ class Function:
 
     inputs = ()
     needs_input_grad = ()
+    #: In-place changes of tensors so far, in the whole process: each one stamps the changed
+    #: tensor's ``_version`` with the new count, and each recorded op keeps the count it ran at
+    #: (``epoch``), so a backward pass can tell whether anything changed since, at one comparison.
+    changes = 0
+    epoch = 0
     #: An op that combines operands by broadcasting sets its name here: a shape error of the
     #: array module in ``forward`` is then raised naming the op, the operands' shapes and the rule.
     broadcasts: str | None = None
@@ -66,6 +72,7 @@ class Function:
                              f"({self.shape_rule}). The array module said: {err}") from None
         if record:
             self.inputs = inputs
+            self.epoch = Function.changes
             return tensor_cls._wrap(out, self)
         return tensor_cls._wrap(out)
 
@@ -164,8 +171,34 @@ def run_backward(root, gradient, retain_graph: bool = False) -> None:
                 _backward_node(ctx, g, grads, retain_graph)
 
 
+def mark_changed(t) -> None:
+    """Count an in-place change of tensor ``t`` (see ``Function.changes``)."""
+    Function.changes += 1
+    t._version = Function.changes
+
+
+def _check_saved_inputs(ctx) -> None:
+    """Raise if an input of ``ctx`` was changed in place after the op ran and the op saved its
+    array (or a view of it) for backward, whose gradient would then be wrong, as PyTorch does.
+    An op that saved nothing of it (``a + b``) is unaffected. Called only when some tensor was
+    changed in place since the op ran."""
+    for x in ctx.inputs:
+        if getattr(x, "_version", 0) <= ctx.epoch:
+            continue
+        saved = [a for v in vars(ctx).values() for a in (v if isinstance(v, (tuple, list)) else (v,))
+                 if hasattr(a, "__array_interface__") or hasattr(a, "__cuda_array_interface__")]
+        xp = backend.get_array_module(x.data)
+        if any(xp.may_share_memory(a, x.data) for a in saved if backend.get_array_module(a) is xp):
+            raise RuntimeError(
+                f"backward: an input of {ctx!r} (shape {x.shape}) was changed in place after the op saved it "
+                f"for its gradient, which would now be wrong. Change a clone (x.clone()) instead, or change "
+                f"it after backward.")
+
+
 def _backward_node(ctx, g, grads: dict, retain_graph: bool) -> None:
     """Run one op's backward and add its input gradients into ``grads`` (out of place)."""
+    if ctx.epoch != Function.changes:
+        _check_saved_inputs(ctx)
     input_grads = ctx.backward(g)
     if not isinstance(input_grads, tuple):
         input_grads = (input_grads,)

@@ -43,33 +43,33 @@ def torch_promote(y, a, b):
 
 
 # ----- elementwise arithmetic -----------------------------------------------------------
-# The binary ops keep references to their operands (not copies: the graph holds the input
-# tensors anyway) and read shapes in backward, only of operands that need a gradient (always
-# arrays): np.shape on a Python number in every forward would cost a microsecond.
+# The binary ops keep references to the operands their gradients read (not copies: the graph
+# holds the input tensors anyway). Those whose gradients need only the operands' shapes (add,
+# sub, where) save nothing and read the shapes of the recorded input tensors in backward (only
+# operands that need a gradient, always tensors), so changing an operand in place later is
+# harmless to them, as in PyTorch.
 class Add(Function):
     broadcasts = "add"
 
     def forward(self, a, b):
-        self.a, self.b = a, b
         return torch_promote(a + b, a, b)
 
     def backward(self, gy):
-        na, nb = self.needs_input_grad
-        return (unbroadcast(gy, self.a.shape) if na else None,
-                unbroadcast(gy, self.b.shape) if nb else None)
+        (na, nb), (a, b) = self.needs_input_grad, self.inputs
+        return (unbroadcast(gy, a.shape) if na else None,
+                unbroadcast(gy, b.shape) if nb else None)
 
 
 class Sub(Function):
     broadcasts = "sub"
 
     def forward(self, a, b):
-        self.a, self.b = a, b
         return torch_promote(a - b, a, b)
 
     def backward(self, gy):
-        na, nb = self.needs_input_grad
-        return (unbroadcast(gy, self.a.shape) if na else None,
-                unbroadcast(-gy, self.b.shape) if nb else None)
+        (na, nb), (a, b) = self.needs_input_grad, self.inputs
+        return (unbroadcast(gy, a.shape) if na else None,
+                unbroadcast(-gy, b.shape) if nb else None)
 
 
 class Mul(Function):
@@ -259,14 +259,13 @@ class Where(Function):
         self.cond = condition
 
     def forward(self, a, b):
-        self.a, self.b = a, b
         return backend.get_array_module(a, b).where(self.cond, a, b)
 
     def backward(self, gy):
-        na, nb = self.needs_input_grad
+        (na, nb), (a, b) = self.needs_input_grad, self.inputs
         zero = gy.dtype.type(0)
-        return (unbroadcast(gy * self.cond, self.a.shape) if na else None,
-                unbroadcast(backend.get_array_module(gy).where(self.cond, zero, gy), self.b.shape)
+        return (unbroadcast(gy * self.cond, a.shape) if na else None,
+                unbroadcast(backend.get_array_module(gy).where(self.cond, zero, gy), b.shape)
                 if nb else None)
 
 

@@ -3,12 +3,15 @@
 
 They write into the tensor's array and record nothing, so they are allowed where no gradient can
 be corrupted, as in PyTorch: on tensors that don't require grad, and on leaves under
-``no_grad()`` (initialisation, optimizer steps). The result keeps the tensor's shape and dtype:
-the other operand must broadcast to it, and an int tensor takes no float result.
+``no_grad()`` (initialisation, optimizer steps). Each change is stamped on the tensor
+(``function.mark_changed``): a backward pass through an op that saved the tensor's array before
+the change raises (``function._check_saved_inputs``). The result keeps the tensor's shape and dtype: the other
+operand must broadcast to it, and an int tensor takes no float result.
 """
 from __future__ import annotations
 
 from .. import backend
+from .function import mark_changed
 from .grad_mode import is_grad_enabled
 from .tensor_math import _raw
 from .tensor_shape import _integers_first, _raw_index
@@ -23,11 +26,14 @@ class TensorInPlace:
     __slots__ = ()
 
     def _check_in_place(self, op: str) -> None:
+        """Refuse where PyTorch does; otherwise stamp the change, so a backward pass through an op
+        that saved this tensor's array before it raises instead of using it."""
         if self.requires_grad and (self._ctx is not None or is_grad_enabled()):
             raise RuntimeError(
                 f"{op}: an in-place change of a tensor that requires grad would corrupt its gradient; "
                 "do it under barenet.no_grad() (leaves only) or build a new tensor."
             )
+        mark_changed(self)
 
     def __setitem__(self, index, value):
         self._check_in_place("setitem")

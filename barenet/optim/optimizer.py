@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import _args, backend
 from ..autograd import Tensor, enable_grad
-from ..autograd.function import reset_grads
+from ..autograd.function import mark_changed, reset_grads
 
 
 def check_non_negative(owner: str, **values) -> None:
@@ -82,6 +82,7 @@ class Optimizer:
             for p in group["params"]:
                 if p.grad is not None:
                     self._update(p, p.grad.data, group, self.state.setdefault(p, {}))
+                    mark_changed(p)  # a graph that saved p can no longer go backward
         return loss
 
     def _update(self, p, grad, group: dict, state: dict) -> None:

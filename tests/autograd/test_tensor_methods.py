@@ -134,3 +134,36 @@ def test_zero_dimensional_selections():
         assert x.roll(1).item() == 2.5
         with pytest.raises(IndexError):
             x.roll(1, 0)
+
+
+def test_backward_refuses_an_input_changed_after_its_op_saved_it():
+    """As PyTorch: an op that saved a tensor for its gradient raises if it was changed in place
+    since; an op that needs only its shape (add) does not mind."""
+    torch = pytest.importorskip("torch")
+    for lib in (barenet, torch):
+        w, x = lib.ones(3, requires_grad=True), lib.tensor([1.0, 2.0, 3.0])
+        y = (x * w).sum()
+        x.add_(1.0)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation|changed in place after the op saved it"):
+            y.backward()
+        z = (x + w).sum()
+        x.mul_(2.0)
+        z.backward()
+        assert w.grad.tolist() == [1.0, 1.0, 1.0]
+        v = (w * w).sum()
+        with lib.no_grad():
+            w.sub_(0.5)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation|changed in place"):
+            v.backward()
+
+
+def test_an_optimizer_step_counts_as_an_in_place_change():
+    w = barenet.ones(2, requires_grad=True)
+    loss = (w * w).sum()
+    loss.backward(retain_graph=True)
+    barenet.optim.SGD([w], lr=0.1).step()
+    with pytest.raises(RuntimeError, match="changed in place after the op saved it"):
+        loss.backward()  # the saved w is the updated one now
+    w.grad = None
+    (w * w).sum().backward()  # a new graph after the step is fine
+    assert np.allclose(w.grad.numpy(), 2 * 0.8)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import backend
+from .. import _args, backend
 from .function import Function
 
 
 def check_dim(name: str, dim: int, ndim: int) -> int:
-    """``dim`` in ``[-ndim, ndim)`` made non-negative, or an IndexError naming the op."""
+    """``dim`` in ``[-ndim, ndim)`` made non-negative, or an IndexError naming the op (a
+    TypeError for a dim that is not an int)."""
+    dim = _args.integer(name, "dim", dim)
     if not -ndim <= dim < ndim:
         raise IndexError(f"{name}: dim {dim} is out of range; expected a dim in [{-ndim}, {ndim - 1}].")
     return int(dim) % ndim

@@ -1,6 +1,8 @@
 """``Tensor``: an array (NumPy or CuPy) that remembers the op that made it."""
 from __future__ import annotations
 
+from numbers import Number
+
 import numpy as np
 
 from .. import _args, backend
@@ -322,12 +324,18 @@ class Tensor(TensorMath, TensorShape, TensorInPlace):
     def new_tensor(self, data, dtype=None, requires_grad: bool = False) -> "Tensor":
         """``data`` copied into a new tensor with this one's dtype and device."""
         data = data.data if isinstance(data, Tensor) else data
-        return Tensor(backend.get_array_module(data).array(data, dtype=dtype or self.dtype),
-                      requires_grad=requires_grad, device=self.device)
+        try:
+            array = backend.get_array_module(data).array(data, dtype=dtype or self.dtype)
+        except (TypeError, ValueError):
+            raise TypeError(f"new_tensor: could not make {dtype or self.dtype} numbers of {type(data).__name__} "
+                            f"{data!r:.60}.") from None
+        return Tensor(array, requires_grad=requires_grad, device=self.device)
 
     def new_full(self, size, fill_value, dtype=None, requires_grad: bool = False) -> "Tensor":
         xp = backend.get_array_module(self.data)
         shape = _args.sizes("new_full", (size,))
+        if not isinstance(fill_value, (Number, np.generic)):
+            raise TypeError(f"new_full: fill_value must be a number. Received: {type(fill_value).__name__}.")
         return Tensor(xp.full(shape, fill_value, dtype=dtype or self.dtype), requires_grad=requires_grad)
 
     def new_zeros(self, *size, dtype=None, requires_grad: bool = False) -> "Tensor":

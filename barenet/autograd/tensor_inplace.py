@@ -13,7 +13,7 @@ from __future__ import annotations
 from .. import backend
 from .function import mark_changed
 from .grad_mode import is_grad_enabled
-from .tensor_math import _raw
+from .tensor_math import _FOREIGN, _operand, _raw, clamp_bounds
 from .tensor_shape import _integers_first, _raw_index
 
 
@@ -58,6 +58,8 @@ class TensorInPlace:
         return self
 
     def _update(self, op: str, ufunc: str, other):
+        if _operand(other) is _FOREIGN:
+            raise TypeError(f"{op}: other must be a Tensor, a number or an array. Received: {type(other).__name__}.")
         self._check_in_place(op)
         other = _raw(other)
         xp = backend.get_array_module(self.data)
@@ -74,11 +76,11 @@ class TensorInPlace:
 
     def add_(self, other, *, alpha=1):
         """``self += alpha * other``."""
-        return self._update("add_", "add", other if alpha == 1 else _raw(other) * alpha)
+        return self._update("add_", "add", other if alpha == 1 or _operand(other) is _FOREIGN else _raw(other) * alpha)
 
     def sub_(self, other, *, alpha=1):
         """``self -= alpha * other``."""
-        return self._update("sub_", "subtract", other if alpha == 1 else _raw(other) * alpha)
+        return self._update("sub_", "subtract", other if alpha == 1 or _operand(other) is _FOREIGN else _raw(other) * alpha)
 
     def mul_(self, other):
         return self._update("mul_", "multiply", other)
@@ -88,10 +90,9 @@ class TensorInPlace:
         return self._update("div_", "true_divide", other)
 
     def clamp_(self, min=None, max=None):
-        if min is None and max is None:
-            raise ValueError("clamp_: at least one of min and max must be given.")
+        lo, hi = clamp_bounds("clamp_", self, min, max)
         self._check_in_place("clamp_")
-        backend.get_array_module(self.data).clip(self.data, min, max, out=self.data)
+        backend.get_array_module(self.data).clip(self.data, lo, hi, out=self.data)
         return self
 
     clip_ = clamp_

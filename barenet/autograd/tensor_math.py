@@ -6,6 +6,7 @@ method here is one line over a ``Function`` in ``ops.py``.
 from __future__ import annotations
 
 from collections import namedtuple
+from numbers import Number
 
 import numpy as np
 
@@ -17,9 +18,27 @@ from .grad_mode import is_grad_enabled
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 
 
+_FOREIGN = object()
+
+
 def _operand(x):
-    """Tensors pass as they are; NumPy scalars become Python numbers so they don't upcast."""
-    return x.item() if isinstance(x, np.generic) else x
+    """What arithmetic takes: tensors, numbers, arrays and nested lists pass (NumPy scalars as
+    Python numbers, so they don't upcast); anything else is ``_FOREIGN``, for which an operator
+    returns NotImplemented, so Python raises its TypeError naming both types (as for PyTorch)."""
+    if isinstance(x, (TensorMath, float, int, np.ndarray)):  # the common cases first
+        return x
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, (Number, list, tuple)) or hasattr(x, "__array__") or hasattr(x, "__cuda_array_interface__"):
+        return x
+    return _FOREIGN
+
+
+def _checked(result, op: str, other):
+    """A method spelling of an operator raises where the operator returns NotImplemented."""
+    if result is NotImplemented:
+        raise TypeError(f"{op}: other must be a Tensor, a number or an array. Received: {type(other).__name__}.")
+    return result
 
 
 class TensorMath:
@@ -29,28 +48,36 @@ class TensorMath:
 
     # ----- arithmetic ---------------------------------------------------------------
     def __add__(self, other):
-        return ops.Add()(self, _operand(other))
+        other = _operand(other)
+        return NotImplemented if other is _FOREIGN else ops.Add()(self, other)
 
     def __radd__(self, other):
-        return ops.Add()(_operand(other), self)
+        other = _operand(other)
+        return NotImplemented if other is _FOREIGN else ops.Add()(other, self)
 
     def __sub__(self, other):
-        return ops.Sub()(self, _operand(other))
+        other = _operand(other)
+        return NotImplemented if other is _FOREIGN else ops.Sub()(self, other)
 
     def __rsub__(self, other):
-        return ops.Sub()(_operand(other), self)
+        other = _operand(other)
+        return NotImplemented if other is _FOREIGN else ops.Sub()(other, self)
 
     def __mul__(self, other):
-        return ops.Mul()(self, _operand(other))
+        other = _operand(other)
+        return NotImplemented if other is _FOREIGN else ops.Mul()(self, other)
 
     def __rmul__(self, other):
-        return ops.Mul()(_operand(other), self)
+        other = _operand(other)
+        return NotImplemented if other is _FOREIGN else ops.Mul()(other, self)
 
     def __truediv__(self, other):
-        return ops.Div()(self, _operand(other))
+        other = _operand(other)
+        return NotImplemented if other is _FOREIGN else ops.Div()(self, other)
 
     def __rtruediv__(self, other):
-        return ops.Div()(_operand(other), self)
+        other = _operand(other)
+        return NotImplemented if other is _FOREIGN else ops.Div()(other, self)
 
     def __neg__(self):
         return ops.Neg()(self)
@@ -66,29 +93,46 @@ class TensorMath:
         return ops.Pow(exponent)(self)
 
     def __rpow__(self, base):
-        return ops.Power()(_operand(base), self)
+        base = _operand(base)
+        return NotImplemented if base is _FOREIGN else ops.Power()(base, self)
 
     pow = __pow__
 
     def __matmul__(self, other):
-        return ops.MatMul()(self, other)
+        other = _operand(other)
+        return NotImplemented if other is _FOREIGN else ops.MatMul()(self, other)
 
     def __rmatmul__(self, other):
-        return ops.MatMul()(other, self)
+        other = _operand(other)
+        return NotImplemented if other is _FOREIGN else ops.MatMul()(other, self)
 
     # PyTorch's method spellings of the operators
-    mul, div, neg, matmul = __mul__, __truediv__, __neg__, __matmul__
+    neg = __neg__
+
+    def mul(self, other):
+        return _checked(self.__mul__(other), "mul", other)
+
+    def div(self, other):
+        return _checked(self.__truediv__(other), "div", other)
+
+    def matmul(self, other):
+        return _checked(self.__matmul__(other), "matmul", other)
 
     def add(self, other, *, alpha=1):
         """``self + alpha * other``."""
-        return self + (_operand(other) if alpha == 1 else _operand(other) * alpha)
+        if _operand(other) is _FOREIGN:
+            _checked(NotImplemented, "add", other)
+        return self + (other if alpha == 1 else _operand(other) * alpha)
 
     def sub(self, other, *, alpha=1):
         """``self - alpha * other``."""
-        return self - (_operand(other) if alpha == 1 else _operand(other) * alpha)
+        if _operand(other) is _FOREIGN:
+            _checked(NotImplemented, "sub", other)
+        return self - (other if alpha == 1 else _operand(other) * alpha)
 
     def dot(self, other):
         """The inner product of two 1-D tensors of the same size (a 0-d tensor)."""
+        _expect_tensor("dot", other)
         _expect_ranks("dot", 1, self, other)
         if self.shape != _raw(other).shape:
             raise ValueError(f"dot: the sizes differ. Received: shapes {self.shape} and {_raw(other).shape}.")
@@ -96,6 +140,7 @@ class TensorMath:
 
     def outer(self, other):
         """``out[i, j] = self[i] * other[j]`` for two 1-D tensors."""
+        _expect_tensor("outer", other)
         _expect_ranks("outer", 1, self, other)
         return self.reshape(-1, 1) * other
 
@@ -134,25 +179,35 @@ class TensorMath:
 
     def equal(self, other) -> bool:
         """Whether ``other`` has this shape and these values."""
-        other = _raw(other)
+        other = _raw(_expect_tensor("equal", other))
         return self.shape == tuple(other.shape) and bool((self.data == other).all())
 
     def allclose(self, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
         """Whether ``|self - other| <= atol + rtol * |other|`` everywhere (broadcasting)."""
+        other = _raw(_expect_tensor("allclose", other))
+        if not broadcasts_to(other.shape, self.shape):
+            raise ValueError(f"allclose: other's shape {other.shape} does not broadcast to {self.shape}.")
         xp = backend.get_array_module(self.data)
-        return bool(xp.allclose(self.data, _raw(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+        return bool(xp.allclose(self.data, other, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
     def logical_not(self):
         return self._wrap(backend.get_array_module(self.data).logical_not(self.data))
 
     def logical_and(self, other):
-        return self._wrap(backend.get_array_module(self.data).logical_and(self.data, _raw(other)))
+        return self._logical("logical_and", other)
 
     def logical_or(self, other):
-        return self._wrap(backend.get_array_module(self.data).logical_or(self.data, _raw(other)))
+        return self._logical("logical_or", other)
 
     def logical_xor(self, other):
-        return self._wrap(backend.get_array_module(self.data).logical_xor(self.data, _raw(other)))
+        return self._logical("logical_xor", other)
+
+    def _logical(self, op: str, other):
+        other = _raw(_expect_tensor(op, other))
+        try:
+            return self._wrap(getattr(backend.get_array_module(self.data), op)(self.data, other))
+        except ValueError:
+            raise ValueError(f"{op}: shapes {self.shape} and {other.shape} do not broadcast together.") from None
 
     # ----- predicates (no gradient) --------------------------------------------------------
     def all(self, dim=None, keepdim: bool = False):
@@ -207,10 +262,10 @@ class TensorMath:
 
     def maximum(self, other):
         """Elementwise maximum (broadcasting); a tie sends half the gradient to each, as PyTorch."""
-        return ops.Maximum()(self, _operand(other))
+        return ops.Maximum()(self, _expect_tensor("maximum", other))
 
     def minimum(self, other):
-        return ops.Minimum()(self, _operand(other))
+        return ops.Minimum()(self, _expect_tensor("minimum", other))
 
     def where(self, condition, other):
         """``self`` where ``condition`` holds, ``other`` elsewhere (``barenet.where(condition, self, other)``)."""
@@ -220,7 +275,9 @@ class TensorMath:
         return ops.Abs()(self)
 
     def clamp(self, min=None, max=None):
-        return ops.Clamp(min, max)(self)
+        """Clip to ``[min, max]`` (numbers, or tensors that broadcast to this one's shape and get no
+        gradient); the gradient passes where the input lies inside."""
+        return ops.Clamp(*clamp_bounds("clamp", self, min, max))(self)
 
     def prod(self, dim: int | None = None, keepdim: bool = False):
         """The product of all elements, or over one ``dim``."""
@@ -353,3 +410,32 @@ def _expect_ranks(op: str, ndim: int, *tensors) -> None:
     shapes = [tuple(_raw(t).shape) for t in tensors]
     if any(len(s) != ndim for s in shapes):
         raise ValueError(f"{op}: expects {ndim}-D tensors. Received: shapes {' and '.join(map(str, shapes))}.")
+
+
+def _expect_tensor(op: str, other):
+    if not isinstance(other, TensorMath):
+        raise TypeError(f"{op}: other must be a Tensor. Received: {type(other).__name__}.")
+    return other
+
+
+def clamp_bounds(op: str, t, lo, hi) -> tuple:
+    """``clamp``'s bounds as numbers or arrays (from tensors) that broadcast to ``t``'s shape."""
+    if lo is None and hi is None:
+        raise ValueError(f"{op}: at least one of min and max must be given.")
+    bounds = []
+    for name, value in (("min", lo), ("max", hi)):
+        v = None if value is None else _raw(_operand(value))
+        if v is not None and not isinstance(v, Number):
+            if getattr(v, "dtype", np.dtype(object)).kind not in "biuf":
+                raise TypeError(f"{op}: {name} must be a number, a Tensor or None. Received: {type(value).__name__}.")
+            if not broadcasts_to(v.shape, t.shape):
+                raise ValueError(f"{op}: {name} of shape {v.shape} does not broadcast to the input's {t.shape}.")
+        bounds.append(v)
+    return tuple(bounds)
+
+
+def broadcasts_to(shape: tuple, target: tuple) -> bool:
+    try:
+        return np.broadcast_shapes(tuple(shape), tuple(target)) == tuple(target)
+    except ValueError:
+        return False

@@ -152,7 +152,7 @@ class TensorShape:
             if not _is_integer(shifts):
                 raise ValueError(f"roll: without dims, shifts must be one int. Received: shifts={shifts!r}.")
             return select_ops.Roll(int(shifts), None)(self)
-        shifts, dims = _ints(shifts), _ints(dims)
+        shifts, dims = _ints("roll", "shifts", shifts), _ints("roll", "dims", dims)
         if len(shifts) != len(dims):
             raise ValueError(f"roll: expects one shift per dim. Received: shifts={shifts}, dims={dims}.")
         axes = tuple(reduce_ops.check_dim("roll", d, self.ndim) for d in dims)  # none for a 0-d tensor, as torch
@@ -207,8 +207,9 @@ class TensorShape:
         return out if then is None else shape_ops.GetItem(then)(out)
 
 
-def _ints(value) -> tuple:
-    return tuple(int(v) for v in value) if isinstance(value, (tuple, list)) else (int(value),)
+def _ints(op: str, name: str, value) -> tuple:
+    """An int or a sequence of ints, as a tuple (TypeError naming ``op`` otherwise)."""
+    return tuple(_args.integer(op, name, v) for v in (value if isinstance(value, (tuple, list)) else (value,)))
 
 
 def _check_indices(op: str, index, size: int, dim: int) -> None:

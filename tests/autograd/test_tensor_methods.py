@@ -167,3 +167,43 @@ def test_an_optimizer_step_counts_as_an_in_place_change():
     w.grad = None
     (w * w).sum().backward()  # a new graph after the step is fine
     assert np.allclose(w.grad.numpy(), 2 * 0.8)
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda x: x + None, TypeError, r"unsupported operand type\(s\) for \+: 'Tensor' and 'NoneType'"),
+    (lambda x: None * x, TypeError, r"unsupported operand type\(s\) for \*: 'NoneType' and 'Tensor'"),
+    (lambda x: x @ object(), TypeError, r"unsupported operand type\(s\) for @: 'Tensor' and 'object'"),
+    (lambda x: x.mul("a"), TypeError, r"mul: other must be a Tensor, a number or an array. Received: str"),
+    (lambda x: x.add(None, alpha=2), TypeError, r"add: other must be a Tensor, a number or an array"),
+    (lambda x: x.add_(None), TypeError, r"add_: other must be a Tensor, a number or an array"),
+    (lambda x: x.clamp("a"), TypeError, r"clamp: min must be a number, a Tensor or None. Received: str"),
+    (lambda x: x.clamp(max=barenet.ones(5)), ValueError, r"clamp: max of shape \(5,\) does not broadcast to the input's"),
+    (lambda x: x.clamp(), ValueError, r"clamp: at least one of min and max must be given"),
+    (lambda x: x.clamp_(min=barenet.ones(2, 3, 4, 1)), ValueError, r"clamp_: min of shape \(2, 3, 4, 1\) does not"),
+    (lambda x: x.sum(dim="a"), TypeError, r"sum: dim must be an int. Received: dim='a'"),
+    (lambda x: x.gather(None, barenet.zeros(2, 3, 4, dtype=barenet.int64)), TypeError, r"gather: dim must be an int"),
+    (lambda x: x.roll(1, "a"), TypeError, r"roll: dims must be an int"),
+    (lambda x: x.new_full(2, "a"), TypeError, r"new_full: fill_value must be a number. Received: str"),
+    (lambda x: x.new_tensor("a"), TypeError, r"new_tensor: could not make float32 numbers of str"),
+    (lambda x: x.logical_and(barenet.ones(5)), ValueError, r"logical_and: shapes \(2, 3, 4\) and \(5,\) do not broadcast"),
+    (lambda x: x.allclose(1.0), TypeError, r"allclose: other must be a Tensor. Received: float"),
+    (lambda x: x.allclose(barenet.ones(5)), ValueError, r"allclose: other's shape \(5,\) does not broadcast"),
+    (lambda x: x.maximum(0.0), TypeError, r"maximum: other must be a Tensor"),
+    (lambda x: x.equal([1.0]), TypeError, r"equal: other must be a Tensor. Received: list"),
+])
+def test_bad_operands_name_the_method(call, error, match):
+    with pytest.raises(error, match=match):
+        call(barenet.ones(2, 3, 4))
+
+
+def test_clamp_takes_tensor_bounds_as_constants():
+    torch = pytest.importorskip("torch")
+    x = np.linspace(-2, 2, 12).reshape(3, 4)
+    lo, hi = np.array([-1.0, 0.0, -0.5, 1.0]), np.full((3, 1), 1.5)
+    ours = barenet.tensor(x, requires_grad=True)
+    ref = torch.tensor(x, requires_grad=True)
+    y, t = ours.clamp(barenet.tensor(lo), barenet.tensor(hi)), ref.clamp(torch.tensor(lo), torch.tensor(hi))
+    y.sum().backward()
+    t.sum().backward()
+    np.testing.assert_array_equal(y.numpy(), t.detach().numpy())
+    np.testing.assert_array_equal(ours.grad.numpy(), ref.grad.numpy())

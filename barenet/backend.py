@@ -35,6 +35,17 @@ def get_array_module(*arrays):
     return np
 
 
+def check_dtype(op: str, dtype) -> np.dtype:
+    """``dtype`` (``barenet.float32``, ``np.float64``, ``"float16"``...) as a NumPy dtype, or a
+    TypeError naming ``op`` (NumPy would take None as float64 and say only "Cannot interpret")."""
+    try:
+        if dtype is None or isinstance(dtype, bool):
+            raise TypeError
+        return np.dtype(dtype)
+    except (TypeError, ValueError):
+        raise TypeError(f"{op}: expected a dtype such as barenet.float32 or 'float64'. Received: {dtype!r:.80}.") from None
+
+
 def check_device(device) -> str:
     """Normalise a device name (``"cpu"``, ``"cuda"``, ``"cuda:0"``) to ``"cpu"`` or ``"cuda"``.
 

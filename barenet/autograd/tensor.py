@@ -196,6 +196,8 @@ class Tensor(TensorMath, TensorShape, TensorInPlace):
         return shape_ops.Clone()(self)
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        if not isinstance(requires_grad, (bool, np.bool_)):
+            raise TypeError(f"requires_grad_: expects a bool. Received: {type(requires_grad).__name__}.")
         if requires_grad and self.data.dtype.kind not in "fc":
             raise TypeError(
                 f"requires_grad: only floating-point tensors can require gradients. "
@@ -238,7 +240,7 @@ class Tensor(TensorMath, TensorShape, TensorInPlace):
 
     def type(self, dtype) -> "Tensor":
         """Cast to ``dtype``; a cast to an integer or bool dtype leaves the graph, as in PyTorch."""
-        dtype = np.dtype(dtype)
+        dtype = backend.check_dtype("type", dtype)
         if dtype == self.dtype:
             return self
         if dtype.kind not in "fc":

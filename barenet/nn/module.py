@@ -104,7 +104,11 @@ class Module:
         if name in self._parameters or name in self._modules:
             raise KeyError(f"register_buffer: {name!r} is already a parameter or a submodule.")
         if tensor is not None and not isinstance(tensor, Tensor):
-            tensor = Tensor(tensor)
+            try:
+                tensor = Tensor(tensor)
+            except (TypeError, ValueError):
+                raise TypeError(f"register_buffer: {name} must be a Tensor, an array or None. "
+                                f"Received: {type(tensor).__name__}.") from None
         self.__dict__.pop(name, None)
         self._buffers[name] = tensor
         if persistent:
@@ -202,6 +206,8 @@ class Module:
 
     def get_submodule(self, target: str) -> "Module":
         """The module at a qualified name such as ``"features.3"`` or ``"layer1.0.conv1"``."""
+        if not isinstance(target, str):
+            raise TypeError(f"get_submodule: target must be a str. Received: {type(target).__name__}.")
         module = self
         for part in target.split(".") if target else []:
             if part not in module._modules:
@@ -233,12 +239,16 @@ class Module:
 
     def apply(self, fn) -> "Module":
         """Call ``fn`` on every submodule (children first) and on self, as PyTorch does."""
+        if not callable(fn):
+            raise TypeError(f"apply: fn must be callable. Received: {type(fn).__name__}.")
         for m in self.children():
             m.apply(fn)
         fn(self)
         return self
 
     def requires_grad_(self, requires_grad: bool = True) -> "Module":
+        if not isinstance(requires_grad, bool):
+            raise TypeError(f"requires_grad_: expects a bool. Received: {type(requires_grad).__name__}.")
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
@@ -257,7 +267,7 @@ class Module:
             else:
                 dtype = arg
         device = None if device is None else backend.check_device(device)
-        dtype = None if dtype is None else np.dtype(dtype)
+        dtype = None if dtype is None else backend.check_dtype("Module.to", dtype)
         if dtype is not None and dtype.kind != "f":
             raise TypeError(f"Module.to: only floating-point dtypes are accepted. Received: dtype={dtype}.")
 
@@ -321,6 +331,11 @@ class Module:
             RuntimeError: nothing is copied when, with ``strict``, keys are missing or unexpected
                 (every one is listed), or when an entry's shape differs (key and both shapes).
         """
+        if not (hasattr(state_dict, "keys") and hasattr(state_dict, "__getitem__")) or isinstance(state_dict, Module):
+            raise TypeError(f"load_state_dict: state_dict must be a mapping of names to tensors or arrays "
+                            f"(a state_dict(), a dict, an np.load-ed .npz). Received: {type(state_dict).__name__}.")
+        if not isinstance(strict, bool):
+            raise TypeError(f"load_state_dict: strict must be a bool. Received: {type(strict).__name__}.")
         own = self.state_dict()
         values = {k: _raw(state_dict[k]) for k in own if k in state_dict}
         missing = [k for k in own if k not in values]

@@ -402,3 +402,20 @@ def test_list_operations_renumber_as_in_torch(kind):
         seq + [Add(1)]
     with pytest.raises(IndexError, match=f"{kind}: index 2 is out of range for 2 modules"):
         seq.pop(2)
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda m: m.load_state_dict(3), TypeError, r"load_state_dict: state_dict must be a mapping of names"),
+    (lambda m: m.load_state_dict(nn.Linear(2, 2)), TypeError, r"load_state_dict: state_dict must be a mapping"),
+    (lambda m: m.load_state_dict({}, strict="yes"), TypeError, r"load_state_dict: strict must be a bool"),
+    (lambda m: m.register_buffer("b", {"x": 1}), TypeError, r"register_buffer: b must be a Tensor, an array or None"),
+    (lambda m: m.get_submodule(0), TypeError, r"get_submodule: target must be a str. Received: int"),
+    (lambda m: m.apply(None), TypeError, r"apply: fn must be callable. Received: NoneType"),
+    (lambda m: m.requires_grad_(np.ones(2)), TypeError, r"requires_grad_: expects a bool. Received: ndarray"),
+    (lambda m: m.to(2), TypeError, r"Module.to: expected a dtype such as barenet.float32 or 'float64'. Received: 2"),
+    (lambda m: m[0].weight.requires_grad_(1), TypeError, r"requires_grad_: expects a bool. Received: int"),
+    (lambda m: m[0].weight.type("nonsense"), TypeError, r"type: expected a dtype"),
+])
+def test_module_methods_reject_bad_arguments(call, error, match):
+    with pytest.raises(error, match=match):
+        call(nn.Sequential(nn.Linear(2, 2), nn.ReLU()))

@@ -286,3 +286,19 @@ def test_multi_crop_predict_averages_softmax_over_crops(rng):
     assert probs.shape == (5,) and probs.sum() == pytest.approx(1.0)
     with pytest.raises(ValueError, match=r"crops must return a \(K, C, h, w\) array. Received: shape \(3, 4, 4\)"):
         T.multi_crop_predict(model, image, T.CenterCrop(4))
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: T.Resize(4)(np.ones((3, 0, 8), np.float32)), ValueError, r"Resize: the image is empty. Received: an array of shape \(3, 0, 8\)"),
+    (lambda: T.RandomResizedCrop(4)(np.ones((3, 8, 0), np.float32)), ValueError, r"RandomResizedCrop: the image is empty"),
+    (lambda: T.Pad(2.5), ValueError, r"Pad: padding must be a non-negative int"),
+    (lambda: T.Pad(-1), ValueError, r"Pad: padding must be a non-negative int"),
+    (lambda: T.Pad(None), ValueError, r"Pad: padding must be a non-negative int"),
+    (lambda: T.Pad(1)(None), TypeError, r"Pad: expected a \(C, H, W\) array"),
+    (lambda: T.RandomCrop(4, padding=(1, 2, 3)), ValueError, r"RandomCrop: padding must be a non-negative int"),
+    (lambda: T.TenCrop(4)(np.ones((3, 2, 2), np.float32)), ValueError, r"TenCrop: the crop must fit inside the image"),
+    (lambda: T.Normalize("ab", {}), TypeError, r"Normalize: mean and std must be sequences of numbers"),
+])
+def test_bad_arguments_name_the_transform(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

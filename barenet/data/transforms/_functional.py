@@ -30,6 +30,8 @@ def check_image(owner: str, img, float_arrays: bool = False, pil: bool = True) -
     if pil and is_pil(img):
         return
     if isinstance(img, np.ndarray) and img.ndim == 3 and (img.dtype.kind == "f" or not float_arrays):
+        if 0 in img.shape:
+            raise ValueError(f"{owner}: the image is empty. Received: an array of shape {img.shape}.")
         return
     what = f"{img.dtype} array of shape {img.shape}" if isinstance(img, np.ndarray) else type(img).__name__
     expected = ("a float" if float_arrays else "a") + " (C, H, W) array" + (" or a PIL image" if pil else "")

@@ -64,7 +64,11 @@ class Normalize:
     """
 
     def __init__(self, mean, std, inplace: bool = False):
-        self.mean, self.std = np.asarray(mean, dtype=np.float64), np.asarray(std, dtype=np.float64)
+        try:
+            self.mean, self.std = np.asarray(mean, dtype=np.float64), np.asarray(std, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"Normalize: mean and std must be sequences of numbers. Received: mean={mean!r}, "
+                            f"std={std!r}.") from None
         if self.mean.ndim != 1 or self.mean.shape != self.std.shape or np.any(self.std <= 0):
             raise ValueError(f"Normalize: mean and std must be sequences of equal length with std > 0. "
                              f"Received: mean={mean!r}, std={std!r}.")

@@ -125,10 +125,11 @@ class Pad:
     """
 
     def __init__(self, padding, fill: float = 0.0):
-        self.padding = _parse_padding(padding)
+        self.padding = _parse_padding("Pad", padding)
         self.fill = fill
 
     def __call__(self, img):
+        F.check_image("Pad", img)
         return F.pad(img, *self.padding, fill=self.fill)
 
     def __repr__(self) -> str:
@@ -162,7 +163,7 @@ class RandomCrop:
     def __init__(self, size, padding=None, pad_if_needed: bool = False, fill=0, padding_mode: str = "constant",
                  generator: np.random.Generator | None = None):
         self.size = F.parse_size("RandomCrop", size)
-        self.padding = _parse_padding(padding)
+        self.padding = _parse_padding("RandomCrop", padding)
         if padding_mode not in F.PADDING_MODES:
             raise ValueError(f"RandomCrop: padding_mode must be one of {', '.join(F.PADDING_MODES)}. "
                              f"Received: padding_mode={padding_mode!r}.")
@@ -188,13 +189,13 @@ class RandomCrop:
         return f"RandomCrop(size={self.size}, padding={self.padding}, padding_mode={self.padding_mode!r})"
 
 
-def _parse_padding(padding) -> tuple[int, int, int, int]:
+def _parse_padding(owner: str, padding) -> tuple[int, int, int, int]:
     """``(left, top, right, bottom)`` from torchvision's three spellings."""
-    if padding is None:
+    if padding is None and owner == "RandomCrop":
         return (0, 0, 0, 0)
-    values = (padding,) if isinstance(padding, (int, np.integer)) else tuple(padding)
+    values = (padding,) if isinstance(padding, (int, np.integer)) else tuple(padding) if isinstance(padding, (tuple, list)) else ()
     if len(values) not in (1, 2, 4) or not all(isinstance(v, (int, np.integer)) and v >= 0 for v in values):
-        raise ValueError("RandomCrop: padding must be a non-negative int, (left/right, top/bottom) or "
+        raise ValueError(f"{owner}: padding must be a non-negative int, (left/right, top/bottom) or "
                          f"(left, top, right, bottom). Received: padding={padding!r}.")
     return tuple(int(v) for v in (values * 4 if len(values) == 1 else values * 2 if len(values) == 2 else values))
 

@@ -11,12 +11,12 @@ from .geometric import center_crop
 __all__ = ["FiveCrop", "TenCrop", "multi_crop_predict"]
 
 
-def five_crop(x: np.ndarray, height: int, width: int) -> np.ndarray:
+def five_crop(x: np.ndarray, height: int, width: int, owner: str = "FiveCrop") -> np.ndarray:
     """The four corner crops and the centre crop, in torchvision's order: top-left, top-right,
     bottom-left, bottom-right, centre. Returns ``(5, C, height, width)``."""
     h, w = x.shape[-2:]
     if height > h or width > w:
-        raise ValueError(f"FiveCrop: the crop must fit inside the image. Received: size={(height, width)}, "
+        raise ValueError(f"{owner}: the crop must fit inside the image. Received: size={(height, width)}, "
                          f"image size={(h, w)}.")
     corners = [(0, 0), (0, w - width), (h - height, 0), (h - height, w - width)]
     crops = [F.crop(x, top, left, height, width) for top, left in corners]
@@ -81,7 +81,7 @@ class TenCrop:
     def __call__(self, x: np.ndarray) -> np.ndarray:
         F.check_image("TenCrop", x, pil=False)
         flipped = x[:, ::-1, :] if self.vertical_flip else x[:, :, ::-1]
-        return np.concatenate([five_crop(x, *self.size), five_crop(flipped, *self.size)])
+        return np.concatenate([five_crop(x, *self.size, owner="TenCrop"), five_crop(flipped, *self.size, owner="TenCrop")])
 
     def __repr__(self) -> str:
         return f"TenCrop(size={self.size}, vertical_flip={self.vertical_flip})"

@@ -66,13 +66,19 @@ class TensorDataset(Dataset):
         if not tensors:
             raise ValueError("TensorDataset: expected at least one array.")
         self.tensors = tuple(_as_array(t) for t in tensors)
+        if any(t.ndim == 0 for t in self.tensors):
+            raise ValueError(f"TensorDataset: every array needs a first dimension to index samples by. "
+                             f"Received: shapes {[t.shape for t in self.tensors]}.")
         sizes = [len(t) for t in self.tensors]
         if len(set(sizes)) != 1:
             raise ValueError(f"TensorDataset: every array must have the same first dimension. "
                              f"Received: sizes={sizes}.")
 
     def __getitem__(self, index):
-        return tuple(Tensor._wrap(t[index]) for t in self.tensors)
+        try:
+            return tuple(Tensor._wrap(t[index]) for t in self.tensors)
+        except IndexError as err:
+            raise IndexError(f"TensorDataset: index {index!r:.40} does not pick samples of {len(self)} ({err}).") from None
 
     def __getitems__(self, indices):
         return tuple(t[indices] for t in self.tensors)
@@ -86,7 +92,10 @@ class Subset(Dataset):
 
     def __init__(self, dataset, indices):
         self.dataset = dataset
-        self.indices = np.asarray(indices, dtype=np.int64)
+        self.indices = np.asarray(_raw(indices))
+        if self.indices.ndim != 1 or (self.indices.size and self.indices.dtype.kind not in "iu"):
+            raise TypeError(f"Subset: indices must be a 1-D sequence of ints. Received: {indices!r:.60}.")
+        self.indices = self.indices.astype(np.int64)
 
     def __getitem__(self, index):
         return self.dataset[int(self.indices[index])]
@@ -99,6 +108,8 @@ class Subset(Dataset):
 
 
 def _split_lengths(lengths, n: int) -> list[int]:
+    if not isinstance(lengths, (list, tuple)):
+        raise TypeError(f"random_split: lengths must be a list of sizes or of fractions. Received: {lengths!r:.60}.")
     lengths = list(lengths)
     if all(isinstance(x, float) for x in lengths) and math.isclose(sum(lengths), 1.0):
         counts = [int(math.floor(n * f)) for f in lengths]
@@ -198,6 +209,14 @@ class DataLoader:
         if not isinstance(prefetch, (int, np.integer)) or prefetch < 0:
             raise ValueError(f"DataLoader: prefetch must be a non-negative integer. "
                              f"Received: prefetch={prefetch!r}.")
+        if not (hasattr(dataset, "__getitem__") and hasattr(dataset, "__len__")):
+            raise TypeError(f"DataLoader: dataset must have __getitem__ and __len__ (a Dataset). "
+                            f"Received: {type(dataset).__name__}.")
+        for name, flag in (("shuffle", shuffle), ("drop_last", drop_last)):
+            if not isinstance(flag, (bool, np.bool_)):
+                raise TypeError(f"DataLoader: {name} must be a bool. Received: {name}={flag!r:.40}.")
+        if collate_fn is not None and not callable(collate_fn):
+            raise TypeError(f"DataLoader: collate_fn must be callable. Received: {type(collate_fn).__name__}.")
         self.dataset, self.batch_size, self.shuffle, self.drop_last = dataset, int(batch_size), shuffle, drop_last
         self.generator, self.collate_fn, self.prefetch = generator, collate_fn, int(prefetch)
 

@@ -169,3 +169,19 @@ def test_subset_of_a_dataset_without_getitems():
 def test_loader_argument_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):
         DataLoader(_dataset(), **kwargs)
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda ds: DataLoader(None), TypeError, r"DataLoader: dataset must have __getitem__ and __len__"),
+    (lambda ds: DataLoader(ds, shuffle=np.ones(2)), TypeError, r"DataLoader: shuffle must be a bool"),
+    (lambda ds: DataLoader(ds, drop_last=None), TypeError, r"DataLoader: drop_last must be a bool"),
+    (lambda ds: DataLoader(ds, collate_fn=3), TypeError, r"DataLoader: collate_fn must be callable"),
+    (lambda ds: Subset(ds, 2), TypeError, r"Subset: indices must be a 1-D sequence of ints"),
+    (lambda ds: Subset(ds, ["a"]), TypeError, r"Subset: indices must be a 1-D sequence of ints"),
+    (lambda ds: random_split(ds, 3), TypeError, r"random_split: lengths must be a list"),
+    (lambda ds: TensorDataset(np.float32(1.0)), ValueError, r"TensorDataset: every array needs a first dimension"),
+    (lambda ds: ds[2.5], IndexError, r"TensorDataset: index 2.5 does not pick samples of 5"),
+])
+def test_bad_arguments_name_the_class(call, error, match):
+    with pytest.raises(error, match=match):
+        call(TensorDataset(np.zeros((5, 2), np.float32), np.arange(5)))

@@ -84,3 +84,27 @@ def test_integer_and_number_errors(call, error, match):
 def test_entry_points_name_the_bad_argument(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+MODEL_FUNCTIONS = {  # every public analysis and viz entry point that takes a model first
+    "summary": lambda m: barenet.analysis.summary(m, (1, 8, 8)),
+    "profile": lambda m: barenet.analysis.profile(m, (1, 8, 8)),
+    "explain": lambda m: barenet.analysis.explain(m, (1, 8, 8)),
+    "filters": lambda m: barenet.viz.filters(m),
+    "saliency": lambda m: barenet.viz.saliency(m, barenet.ones(1, 1, 8, 8)),
+    "gradcam": lambda m: barenet.viz.gradcam(m, barenet.ones(1, 1, 8, 8)),
+    "occlusion": lambda m: barenet.viz.occlusion(m, barenet.ones(1, 1, 8, 8)),
+    "feature_maps": lambda m: barenet.viz.feature_maps(m, barenet.ones(1, 1, 8, 8)),
+    "deconvnet": lambda m: barenet.viz.deconvnet(m, barenet.ones(1, 1, 8, 8), "0"),
+    "activation_maximization": lambda m: barenet.viz.activation_maximization(m, "0", 0),
+    "embedding": lambda m: barenet.viz.embedding(m, [], "0"),
+}
+
+
+@pytest.mark.parametrize("name", MODEL_FUNCTIONS)
+@pytest.mark.parametrize("model", [None, "resnet18"])
+def test_analysis_and_viz_name_a_model_that_is_not_a_module(name, model):
+    import barenet.analysis  # noqa: F401
+    import barenet.viz  # noqa: F401
+    with pytest.raises(TypeError, match=rf"{name}: model must be a barenet nn.Module.* Received: {type(model).__name__}"):
+        MODEL_FUNCTIONS[name](model)

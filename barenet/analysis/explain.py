@@ -130,6 +130,7 @@ def explain(model, input_size) -> list:
         ValueError: as ``summary``: a malformed ``input_size``, or a layer whose output would
             be empty (the message names it).
     """
+    nn.module.expect_module("explain", model)
     result = summary(model, input_size)
     return [Explanation(layer.name, layer.type, layer.input_shapes[0] if layer.input_shapes else (),
                         layer.output_shape, explain_layer(layer)) for layer in result.layers]

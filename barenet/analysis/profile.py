@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import nn
 from .summary import check_input_size, layers_of, traced_nodes
 
 __all__ = ["LayerTiming", "Profile", "profile", "matmul_gflops"]
@@ -125,6 +126,7 @@ def profile(model, input_size, batch_size: int = 1, repeats: int = 2, name: str 
         >>> [t.name for t in p.layers], p.layers[0].macs
         (['0', '1'], 64)
     """
+    nn.module.expect_module("profile", model)
     size = check_input_size(input_size, "profile")
     for arg, value in (("batch_size", batch_size), ("repeats", repeats)):
         if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:

@@ -282,6 +282,7 @@ def summary(model, input_size, *, batch_size: int = 1, dtype=None, training: boo
         >>> s.macs, s.total_params, s.layers[0].output_shape
         (13824, 224, (1, 8, 8, 8))
     """
+    nn.module.expect_module("summary", model)
     if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size < 1:
         raise ValueError(f"summary: batch_size must be a positive int. Received: batch_size={batch_size!r}.")
     nodes, _ = traced_nodes(model, input_size, dtype=dtype, training=training, shape_only=shape_only)

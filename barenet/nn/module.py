@@ -371,3 +371,11 @@ class Module:
             return f"{type(self).__name__}({extra})"
         body = "\n  ".join(extra_lines + child_lines)
         return f"{type(self).__name__}(\n  {body}\n)"
+
+
+def expect_module(owner: str, model) -> None:
+    """A TypeError naming ``owner`` unless ``model`` is a barenet ``Module`` (a PyTorch module,
+    a model name or a checkpoint path would otherwise fail deep inside with an AttributeError)."""
+    if not isinstance(model, Module):
+        hint = " (for a zoo name, barenet.models.get_model(name))" if isinstance(model, str) else ""
+        raise TypeError(f"{owner}: model must be a barenet nn.Module{hint}. Received: {type(model).__name__}.")

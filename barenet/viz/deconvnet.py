@@ -86,6 +86,7 @@ def deconvnet(model: nn.Module, image, layer, channel: int | None = None, top_k:
         >>> result.projections.shape, result.units.shape
         ((2, 1, 8, 8), (2, 3))
     """
+    nn.module.expect_module("deconvnet", model)
     name, module = resolve_layer("deconvnet", model, layer)
     if isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or top_k < 1:
         raise ValueError(f"deconvnet: top_k must be a positive integer. Received: top_k={top_k!r}.")

@@ -85,6 +85,7 @@ def embedding(model: nn.Module, dataset, layer, max_samples: int = 500, method: 
         >>> points.shape, labels.tolist()
         ((6, 2), [0, 1, 0, 1, 0, 1])
     """
+    nn.module.expect_module("embedding", model)
     name, module = resolve_layer("embedding", model, layer)
     method = _method(method)
     features, labels = [], []

@@ -40,6 +40,7 @@ def feature_maps(model: nn.Module, image, layer=None) -> np.ndarray:
         >>> feature_maps(net, np.zeros((1, 8, 8), np.float32), "1").shape
         (4, 6, 6)
     """
+    nn.module.expect_module("feature_maps", model)
     op = "feature_maps"
     name, module = first_conv(op, model) if layer is None else resolve_layer(op, model, layer)
     with inspecting(model), no_grad(), record({name: module}) as rec:

@@ -54,6 +54,7 @@ def filters(model: nn.Module, layer=None, max_filters: int = 64, max_channels: i
         >>> filters(nn.Sequential(nn.Conv2d(3, 4, 5))).shape
         (13, 13, 3)
     """
+    nn.module.expect_module("filters", model)
     weight = _kernels(model, layer)
     weight = weight[:max_filters]
     if weight.shape[1] == 3:

@@ -92,6 +92,7 @@ def activation_maximization(model: nn.Module, layer, channel, steps: int = 100, 
         >>> image.shape, history.shape, bool(history[-1] > history[0])
         ((1, 8, 8), (6,), True)
     """
+    nn.module.expect_module("activation_maximization", model)
     op = "activation_maximization"
     name, module = resolve_layer(op, model, layer)
     channels = np.atleast_1d(np.asarray(channel)).astype(np.int64)

@@ -90,6 +90,7 @@ def occlusion(model: nn.Module, image, target: int | None = None, patch=None, st
         >>> occlusion(net, np.ones((1, 8, 8), np.float32), patch=4, stride=2).shape
         (8, 8)
     """
+    nn.module.expect_module("occlusion", model)
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"occlusion: batch_size must be a positive integer. Received: batch_size={batch_size!r}.")
     with inspecting(model), no_grad():

@@ -52,6 +52,7 @@ def saliency(model: nn.Module, image, target: int | None = None) -> np.ndarray:
         >>> saliency(net, np.ones((1, 8, 8), np.float32)).shape
         (8, 8)
     """
+    nn.module.expect_module("saliency", model)
     x, _ = _backward_from_target("saliency", model, image, target, {})
     return np.abs(x.grad.numpy()[0]).max(axis=0)
 
@@ -90,6 +91,7 @@ def gradcam(model: nn.Module, image, target: int | None = None, layer=None) -> n
         >>> cam.shape, bool(cam.min() >= 0 and cam.max() <= 1)
         ((8, 8), True)
     """
+    nn.module.expect_module("gradcam", model)
     if layer is None:
         watch, name = dict(conv_layers(model)), None
     else:

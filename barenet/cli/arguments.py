@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 __all__ = ["number", "add_run_arguments"]
 
@@ -14,6 +15,8 @@ def number(kind, low: float, low_ok: bool, high: float | None = None):
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected {'an integer' if kind is int else 'a number'}, got {text!r}")
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"expected a finite number, got {text}")
         if value < low or (value == low and not low_ok) or (high is not None and value >= high):
             bounds = f"{'>=' if low_ok else '>'} {low}" + (f" and < {high}" if high is not None else "")
             raise argparse.ArgumentTypeError(f"must be {bounds}, got {text}")

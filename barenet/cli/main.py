@@ -2,7 +2,7 @@
 ``profile``, ``compare``, ``viz``.
 
 Mistakes in what was asked for (an unknown model or dataset, a bad value, a missing run
-directory) end with a one-line message on stderr and exit code 2, like argparse's own errors.
+directory, an unknown option) end with a one-line message on stderr and exit code 2.
 """
 from __future__ import annotations
 
@@ -17,10 +17,18 @@ from .errors import UsageError
 __all__ = ["build_parser", "main"]
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with its usage errors on one line like every other error of the command line
+    (the subcommands' parsers are of this class too: ``add_subparsers`` uses the parent's)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .. import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="barenet", description="barenet: a CNN framework written from first principles on NumPy.")
     parser.add_argument("--version", action="version", version=f"barenet {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -36,7 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line on ``argv`` (``sys.argv[1:]`` by default); return the exit code.
 
-    argparse's errors (an unknown option, an invalid value) raise ``SystemExit(2)`` as usual.
+    argparse's errors (an unknown option, an invalid value) raise ``SystemExit(2)`` as usual,
+    after one line on stderr.
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)

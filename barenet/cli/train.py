@@ -156,7 +156,10 @@ def _summary(model, data, config) -> str:
 
 
 def _new_run_dir(config: dict, dataset: str, argv: list[str]) -> Path:
-    run_dir = make_run_dir(config["out"], config["model"], dataset)
+    try:
+        run_dir = make_run_dir(config["out"], config["model"], dataset)
+    except OSError as exc:
+        raise UsageError(f"cannot make a run directory in {config['out']}: {exc.strerror or exc}") from None
     write_json(run_dir / "config.json", {**config, "barenet_version": __version__,
                                          "command": " ".join(["barenet", *argv])})
     return run_dir

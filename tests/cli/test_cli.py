@@ -94,6 +94,7 @@ def test_models_lists_the_zoo_with_parameter_counts(capsys):
     (["train", "--data", "cifar10:/no/such/cifar"], r"CIFAR10: ./no/such/cifar. is not a folder"),
     (["train", "--data", "mnist"], r"'mnist' reads the four MNIST IDX files from a folder; pass it as 'mnist:DIR'"),
     (["train", "--resume", "/no/such/run"], r"--resume: '/no/such/run' is not a run directory"),
+    (["train", "--out", "/proc/no-such-dir", "--epochs", "1", "--no-progress"], r"cannot make a run directory in /proc/no-such-dir: "),
     (["models", "resnext*"], r"no model matches 'resnext\*'\. Valid names: .*lenet5"),
 ])
 def test_usage_errors_are_one_line_with_exit_code_2(argv, message, capsys):
@@ -118,10 +119,14 @@ def test_resume_refuses_new_settings(tmp_path, capsys):
     (["train", "--momentum", "1"], r"argument --momentum: must be >= 0 and < 1, got 1"),
     (["train", "--optimizer", "rmsprop"], "argument --optimizer: invalid choice: 'rmsprop'"),
     (["train", "--schedule", "linear"], "argument --schedule: invalid choice"),
+    (["train", "--lr", "nan"], "argument --lr: expected a finite number, got nan"),
     (["fly"], "argument COMMAND: invalid choice: 'fly'"),
+    (["viz", "filters", "--bogus"], "the following arguments are required: RUN_OR_CHECKPOINT_OR_MODEL"),
 ])
 def test_bad_option_values_exit_2_through_argparse(argv, message, capsys):
     with pytest.raises(SystemExit) as exc:
         main(argv)
     assert exc.value.code == 2
-    assert message in capsys.readouterr().err
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], lines  # one line, the usage only pointed to
+    assert lines[0].endswith("--help)")

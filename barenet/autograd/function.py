@@ -22,6 +22,8 @@ tells which inputs will want a gradient, so an op can skip saving what no one wi
 """
 from __future__ import annotations
 
+import weakref
+
 from .. import backend
 from .grad_mode import _state, no_grad
 
@@ -35,9 +37,9 @@ class Function:
 
     inputs = ()
     needs_input_grad = ()
-    #: In-place changes of tensors so far, in the whole process: each one stamps the changed
-    #: tensor's ``_version`` with the new count, and each recorded op keeps the count it ran at
-    #: (``epoch``), so a backward pass can tell whether anything changed since, at one comparison.
+    #: In-place changes of tensors so far, in the whole process (``mark_changed``); each recorded
+    #: op keeps the count it ran at (``epoch``), so a backward pass can tell whether anything
+    #: changed since, at one comparison.
     changes = 0
     epoch = 0
     #: An op that combines operands by broadcasting sets its name here: a shape error of the
@@ -171,34 +173,57 @@ def run_backward(root, gradient, retain_graph: bool = False) -> None:
                 _backward_node(ctx, g, grads, retain_graph)
 
 
+# The memory changed in place since the process began: the id of each changed array's base (the
+# array owning the memory) -> (the change count then, a weak reference to that base), oldest first.
+_changed: dict = {}
+_CHANGED_KEPT = 1024
+
+
 def mark_changed(t) -> None:
-    """Count an in-place change of tensor ``t`` (see ``Function.changes``)."""
+    """Record an in-place change of tensor ``t``'s array (see ``Function.changes``): by the memory,
+    so a change through a view, or through ``detach()``, counts for every tensor on that memory,
+    as PyTorch's shared version counters do."""
     Function.changes += 1
-    t._version = Function.changes
+    base = t.data if t.data.base is None else t.data.base
+    _changed.pop(id(base), None)  # re-inserted last: the dict stays ordered by change
+    try:
+        ref = weakref.ref(base)
+    except TypeError:  # an array type without weak references: hold it
+        ref = (lambda kept: lambda: kept)(base)
+    _changed[id(base)] = (Function.changes, ref)
+    if len(_changed) > _CHANGED_KEPT:  # forget freed memory, then the oldest changes
+        for key in [k for k, (_, r) in _changed.items() if r() is None][:len(_changed) - _CHANGED_KEPT // 2]:
+            del _changed[key]
+        while len(_changed) > _CHANGED_KEPT:
+            del _changed[next(iter(_changed))]
 
 
-def _check_saved_inputs(ctx) -> None:
-    """Raise if an input of ``ctx`` was changed in place after the op ran and the op saved its
-    array (or a view of it) for backward, whose gradient would then be wrong, as PyTorch does.
-    An op that saved nothing of it (``a + b``) is unaffected. Called only when some tensor was
-    changed in place since the op ran."""
-    for x in ctx.inputs:
-        if getattr(x, "_version", 0) <= ctx.epoch:
+def _check_saved_arrays(ctx) -> None:
+    """Raise if memory changed in place after the op ran holds an array the op saved for its
+    backward, whose gradient would then be wrong, as PyTorch does; an op that saved nothing of
+    its inputs (``a + b``) is unaffected. Called only when something was changed since the op
+    ran; looks at those changes alone, newest first."""
+    saved = [a for v in vars(ctx).values() for a in (v if isinstance(v, (tuple, list)) else (v,))
+             if hasattr(a, "__array_interface__") or hasattr(a, "__cuda_array_interface__")]
+    for count, ref in reversed(_changed.values()):
+        if count <= ctx.epoch:
+            return
+        base = ref()
+        if base is None:
             continue
-        saved = [a for v in vars(ctx).values() for a in (v if isinstance(v, (tuple, list)) else (v,))
-                 if hasattr(a, "__array_interface__") or hasattr(a, "__cuda_array_interface__")]
-        xp = backend.get_array_module(x.data)
-        if any(xp.may_share_memory(a, x.data) for a in saved if backend.get_array_module(a) is xp):
-            raise RuntimeError(
-                f"backward: an input of {ctx!r} (shape {x.shape}) was changed in place after the op saved it "
-                f"for its gradient, which would now be wrong. Change a clone (x.clone()) instead, or change "
-                f"it after backward.")
+        xp = backend.get_array_module(base)
+        for a in saved:
+            if backend.get_array_module(a) is xp and xp.may_share_memory(a, base):
+                raise RuntimeError(
+                    f"backward: {ctx!r} saved an array of shape {a.shape} for its gradient, and it (or memory it "
+                    f"shares) was changed in place since, so the gradient would be wrong. Change a clone "
+                    f"(x.clone()) instead, or change it after backward.")
 
 
 def _backward_node(ctx, g, grads: dict, retain_graph: bool) -> None:
     """Run one op's backward and add its input gradients into ``grads`` (out of place)."""
     if ctx.epoch != Function.changes:
-        _check_saved_inputs(ctx)
+        _check_saved_arrays(ctx)
     input_grads = ctx.backward(g)
     if not isinstance(input_grads, tuple):
         input_grads = (input_grads,)

@@ -59,7 +59,7 @@ class Tensor(TensorMath, TensorShape, TensorInPlace):
                [6., 8.]], dtype=float32)
     """
 
-    __slots__ = ("data", "_grad", "requires_grad", "_ctx", "_hooks", "_retains_grad", "_version", "__weakref__")
+    __slots__ = ("data", "_grad", "requires_grad", "_ctx", "_hooks", "_retains_grad", "__weakref__")
     # Make NumPy defer to Tensor's reflected operators (``array + tensor`` gives a Tensor).
     __array_priority__ = 1000
 
@@ -69,7 +69,6 @@ class Tensor(TensorMath, TensorShape, TensorInPlace):
         self._ctx = None
         self._hooks = None
         self._retains_grad = False
-        self._version = 0  # when it was last changed in place (function.mark_changed), 0 if never
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -89,7 +88,6 @@ class Tensor(TensorMath, TensorShape, TensorInPlace):
         t._ctx = ctx
         t._hooks = None
         t._retains_grad = False
-        t._version = 0
         t.requires_grad = ctx is not None
         return t
 

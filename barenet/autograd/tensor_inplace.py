@@ -4,8 +4,8 @@
 They write into the tensor's array and record nothing, so they are allowed where no gradient can
 be corrupted, as in PyTorch: on tensors that don't require grad, and on leaves under
 ``no_grad()`` (initialisation, optimizer steps). Each change is stamped on the tensor
-(``function.mark_changed``): a backward pass through an op that saved the tensor's array before
-the change raises (``function._check_saved_inputs``). The result keeps the tensor's shape and dtype: the other
+(``function.mark_changed``, by the memory, so views count): a backward pass through an op that
+saved an array on that memory before the change raises (``function._check_saved_arrays``). The result keeps the tensor's shape and dtype: the other
 operand must broadcast to it, and an int tensor takes no float result.
 """
 from __future__ import annotations

@@ -72,32 +72,37 @@ class Sub(Function):
                 unbroadcast(-gy, b.shape) if nb else None)
 
 
+def shape_of(x) -> tuple:
+    """The shape of a recorded input: a tensor, an array, or a nested list."""
+    return x.shape if hasattr(x, "shape") else np.shape(x)
+
+
 class Mul(Function):
     broadcasts = "mul"
 
     def forward(self, a, b):
-        self.a, self.b = a, b
+        na, nb = self.needs_input_grad
+        self.a, self.b = (a if nb else None), (b if na else None)  # each gradient reads the other operand
         return torch_promote(a * b, a, b)
 
     def backward(self, gy):
-        na, nb = self.needs_input_grad
-        a, b = self.a, self.b
-        return (unbroadcast(gy * b, a.shape) if na else None,
-                unbroadcast(gy * a, b.shape) if nb else None)
+        (na, nb), (a, b) = self.needs_input_grad, self.inputs
+        return (unbroadcast(gy * self.b, shape_of(a)) if na else None,
+                unbroadcast(gy * self.a, shape_of(b)) if nb else None)
 
 
 class Div(Function):
     broadcasts = "div"
 
     def forward(self, a, b):
-        self.a, self.b = a, b
+        na, nb = self.needs_input_grad
+        self.a, self.b = (a if nb else None), (b if na or nb else None)
         return torch_promote(a / b, a, b)
 
     def backward(self, gy):
-        na, nb = self.needs_input_grad
-        a, b = self.a, self.b
-        ga = unbroadcast(gy / b, a.shape) if na else None
-        gb = unbroadcast(-gy * a / (b * b), b.shape) if nb else None  # d(a/b)/db = -a/b^2
+        (na, nb), (a, b) = self.needs_input_grad, self.inputs
+        ga = unbroadcast(gy / self.b, shape_of(a)) if na else None
+        gb = unbroadcast(-gy * self.a / (self.b * self.b), shape_of(b)) if nb else None  # d(a/b)/db = -a/b^2
         return ga, gb
 
 
@@ -131,20 +136,21 @@ class Power(Function):
     broadcasts = "pow"
 
     def forward(self, a, b):
-        self.a, self.b = a, b
-        self.y = torch_promote(a ** b, a, b)
-        return self.y
+        na, nb = self.needs_input_grad
+        y = torch_promote(a ** b, a, b)
+        self.a, self.b, self.y = a, (b if na else None), (y if nb else None)
+        return y
 
     def backward(self, gy):
-        na, nb = self.needs_input_grad
+        (na, nb), (ta, tb) = self.needs_input_grad, self.inputs
         a, b, y = self.a, self.b, self.y
-        ga = unbroadcast(gy * b * a ** (b - 1), a.shape) if na else None
+        ga = unbroadcast(gy * b * a ** (b - 1), shape_of(ta)) if na else None
         gb = None
         if nb:
             xp = backend.get_array_module(gy)
             # log of a Python-number base in the gradient's dtype, so float32 stays float32
             log_a = xp.log(a if hasattr(a, "dtype") else xp.asarray(a, dtype=gy.dtype))
-            gb = unbroadcast(gy * y * log_a, b.shape)
+            gb = unbroadcast(gy * y * log_a, shape_of(tb))
         return ga, gb
 
 
@@ -307,25 +313,26 @@ class MatMul(Function):
     shape_rule = "the first's last dimension must equal the second's next-to-last; the others broadcast"
 
     def forward(self, a, b):
-        self.a, self.b = a, b
+        na, nb = self.needs_input_grad
+        self.a, self.b = (a if nb else None), (b if na else None)  # dL/da reads b, dL/db reads a
         return a @ b
 
     def backward(self, gy):
-        a, b = self.a, self.b
         xp = backend.get_array_module(gy)
-        a2 = a[None, :] if a.ndim == 1 else a
-        b2 = b[:, None] if b.ndim == 1 else b
+        (na, nb), (a, b) = self.needs_input_grad, self.inputs
+        a_shape, b_shape = shape_of(a), shape_of(b)
+        a2_shape = (1,) + a_shape if len(a_shape) == 1 else a_shape
+        b2_shape = b_shape + (1,) if len(b_shape) == 1 else b_shape
         g2 = gy  # restore the dims the 1-D promotion dropped, N's first (vector @ vector gives a 0-d gy)
-        if b.ndim == 1:
+        if len(b_shape) == 1:
             g2 = xp.expand_dims(g2, -1)
-        if a.ndim == 1:
+        if len(a_shape) == 1:
             g2 = xp.expand_dims(g2, -2)
-        na, nb = self.needs_input_grad
         ga = gb = None
         if na:
-            ga = g2 @ xp.swapaxes(b2, -1, -2)
-            ga = unbroadcast(ga, a2.shape).reshape(a.shape)
+            ga = g2 @ xp.swapaxes(self.b.reshape(b2_shape), -1, -2)
+            ga = unbroadcast(ga, a2_shape).reshape(a_shape)
         if nb:
-            gb = xp.swapaxes(a2, -1, -2) @ g2
-            gb = unbroadcast(gb, b2.shape).reshape(b.shape)
+            gb = xp.swapaxes(self.a.reshape(a2_shape), -1, -2) @ g2
+            gb = unbroadcast(gb, b2_shape).reshape(b_shape)
         return ga, gb

@@ -2,6 +2,8 @@
 the selection methods (their values and gradients are in test_ops.py's tables)."""
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import barenet
 
@@ -242,3 +244,55 @@ def test_the_record_of_changes_stays_bounded():
     x.mul_(2.0)
     with pytest.raises(RuntimeError, match="was changed in place since"):
         y.backward()
+
+
+_OPS = {  # name: (arity, fn(lib, a, b)); inputs are positive, so log/sqrt/div are defined
+    "mul": (2, lambda L, a, b: a * b), "div": (2, lambda L, a, b: a / (b * b + 1)), "add": (2, lambda L, a, b: a + b),
+    "sub": (2, lambda L, a, b: a - b), "maximum": (2, lambda L, a, b: a.maximum(b * 0.9)),
+    "matmul": (2, lambda L, a, b: a @ b.t() @ a), "pow": (2, lambda L, a, b: (a * a + 1) ** (b * 0.5)),
+    "exp": (1, lambda L, a, b: (a * 0.1).exp()), "log": (1, lambda L, a, b: (a * a + 1).log()),
+    "relu": (1, lambda L, a, b: (a - 1).relu()), "sigmoid": (1, lambda L, a, b: a.sigmoid()),
+    "tanh": (1, lambda L, a, b: a.tanh()), "sqrt": (1, lambda L, a, b: (a * a + 1).sqrt()),
+    "clamp": (1, lambda L, a, b: a.clamp(0.5, 1.5)), "square": (1, lambda L, a, b: a.square()),
+    "sin": (1, lambda L, a, b: a.sin()), "reciprocal": (1, lambda L, a, b: (a * a + 1).reciprocal()),
+}
+_CHANGES = {
+    "scale": lambda t: t.mul_(1.5), "view": lambda t: t[0].add_(1.0), "detached": lambda t: t.detach().sub_(0.25),
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(program=st.lists(st.tuples(st.sampled_from(sorted(_OPS)), st.integers(0, 9), st.integers(0, 9)),
+                        min_size=1, max_size=4),
+       target=st.integers(0, 2), change=st.sampled_from(sorted(_CHANGES)), seed=st.integers(0, 2**16))
+def test_in_place_changes_never_give_a_silently_wrong_gradient(program, target, change, seed):
+    """Random graphs over w (requires grad), v (requires grad) and x (does not), one in-place change
+    between forward and backward. barenet raises, or its gradients equal PyTorch's from the
+    unchanged values; and it never raises where PyTorch does not (no false alarms)."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(seed)
+    values = [rng.uniform(0.5, 1.5, (3, 3)) for _ in range(3)]
+
+    def run(lib, change_one):
+        leaves = [lib.tensor(v, requires_grad=i < 2) for i, v in enumerate(values)]
+        pool = list(leaves)
+        for name, i, j in program:
+            arity, fn = _OPS[name]
+            pool.append(fn(lib, pool[i % len(pool)], pool[j % len(pool)] if arity == 2 else None))
+        loss = sum(t.sum() for t in pool[3:])
+        if change_one:
+            with lib.no_grad():
+                _CHANGES[change](leaves[target])
+        try:
+            loss.backward()
+        except RuntimeError:
+            return "raised"
+        return [None if t.grad is None else np.asarray(t.grad.detach().numpy() if lib is torch else t.grad.numpy())
+                for t in leaves[:2]]
+
+    ours, theirs, unchanged = run(barenet, True), run(torch, True), run(torch, False)
+    if theirs != "raised":
+        assert ours != "raised", "barenet raised where PyTorch did not"
+    if ours != "raised":
+        for a, b in zip(ours, unchanged):
+            assert (a is None) == (b is None) and (a is None or np.allclose(a, b, rtol=1e-10)), (ours, unchanged)

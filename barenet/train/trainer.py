@@ -7,8 +7,9 @@ import sys
 import time
 from pathlib import Path
 
-from .. import random
+from .. import _args, nn, random
 from ..autograd import Tensor, no_grad
+from ..optim import Optimizer
 from .checkpoint import load_checkpoint, save_checkpoint
 from .grad import clip_grad_norm_
 from .metrics import MeanMeter, topk_correct
@@ -67,10 +68,22 @@ class Trainer:
                  patience: int | None = None, seed: int | None = None, run_dir: str | os.PathLike | None = None,
                  progress: bool = True, log=print, val_name: str = "val", topk: tuple[int, ...] = (1, 5),
                  callbacks=()):
-        if max_grad_norm is not None and not max_grad_norm > 0:
-            raise ValueError(f"Trainer: max_grad_norm must be positive. Received: max_grad_norm={max_grad_norm!r}.")
-        if patience is not None and (not isinstance(patience, int) or patience < 1):
-            raise ValueError(f"Trainer: patience must be a positive integer. Received: patience={patience!r}.")
+        nn.module.expect_module("Trainer", model)
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"Trainer: optimizer must be a barenet optimizer (barenet.optim). "
+                            f"Received: {type(optimizer).__name__}.")
+        if loss is not None and (not callable(loss) or isinstance(loss, nn.Sequential)):
+            raise TypeError(f"Trainer: loss must be a function of (output, target), or None for cross-entropy. "
+                            f"Received: {type(loss).__name__}.")
+        if scheduler is not None and not callable(getattr(scheduler, "step", None)):
+            raise TypeError(f"Trainer: scheduler must be a learning-rate schedule (barenet.optim.lr_scheduler) or None. "
+                            f"Received: {type(scheduler).__name__}.")
+        if max_grad_norm is not None:
+            _args.number("Trainer", "max_grad_norm", max_grad_norm)
+            if not max_grad_norm > 0:
+                raise ValueError(f"Trainer: max_grad_norm must be positive. Received: max_grad_norm={max_grad_norm!r}.")
+        if patience is not None:
+            _args.integer("Trainer", "patience", patience, minimum=1)
         self.model, self.optimizer, self.scheduler = model, optimizer, scheduler
         self.loss = loss or _default_loss
         self.max_grad_norm, self.patience, self.seed = max_grad_norm, patience, seed
@@ -98,6 +111,11 @@ class Trainer:
         Raises:
             FloatingPointError: the training loss became NaN or infinite.
         """
+        for name, loader in (("train_loader", train_loader), ("val_loader", val_loader)):
+            if (loader is not None or name == "train_loader") and not (hasattr(loader, "__iter__") and hasattr(loader, "__len__")):
+                raise TypeError(f"fit: {name} must be a DataLoader (batches of (input, target) with a length). "
+                                f"Received: {type(loader).__name__}.")
+        epochs = _args.integer("fit", "epochs", epochs, minimum=1)
         if ckpt_path is not None:
             self.load_checkpoint(ckpt_path, train_loader)
         elif self.seed is not None:
@@ -135,7 +153,8 @@ class Trainer:
         meters = {name: MeanMeter() for name in self._metric_names()}
         tic = time.perf_counter()
         bar = self._progress_bar(loader, desc)
-        for step, (x, y) in enumerate(bar, start=1):
+        for step, batch in enumerate(bar, start=1):
+            x, y = _pair("fit", batch)
             output = self.model(x)
             loss = self.loss(output, y)
             value = float(loss.item())
@@ -164,7 +183,8 @@ class Trainer:
         self.model.eval()
         meters = {name: MeanMeter() for name in self._metric_names()}
         with no_grad():
-            for x, y in loader:
+            for batch in loader:
+                x, y = _pair("evaluate", batch)
                 output = self.model(x)
                 self._update(meters, float(self.loss(output, y).item()), output, y)
         self.model.train(was_training)
@@ -271,3 +291,10 @@ class Trainer:
 
     def load_checkpoint(self, path, train_loader=None) -> None:
         self.load_state_dict(load_checkpoint(path), train_loader)
+
+
+def _pair(op: str, batch) -> tuple:
+    """A batch as ``(input, target)``, or a TypeError naming ``op``."""
+    if isinstance(batch, (tuple, list)) and len(batch) == 2:
+        return batch
+    raise TypeError(f"{op}: each batch must be an (input, target) pair. Received: {type(batch).__name__}.")

@@ -126,8 +126,24 @@ def test_clip_grad_norm_matches_torch(norm_type, max_norm, rng):
 def test_trainer_argument_errors():
     with pytest.raises(ValueError, match="max_grad_norm must be positive"):
         _trainer(_net(), max_grad_norm=0)
-    with pytest.raises(ValueError, match="patience must be a positive integer"):
+    with pytest.raises(ValueError, match=r"Trainer: patience must be an int >= 1. Received: patience=0"):
         _trainer(_net(), patience=0)
+    net = _net()
+    sgd = barenet.optim.SGD(net.parameters(), lr=0.1)
+    for call, match in [
+        (lambda: Trainer(None, sgd), r"Trainer: model must be a barenet nn.Module"),
+        (lambda: Trainer(net, net), r"Trainer: optimizer must be a barenet optimizer"),
+        (lambda: Trainer(net, sgd, loss="mse"), r"Trainer: loss must be a function of \(output, target\)"),
+        (lambda: Trainer(net, sgd, scheduler=0.1), r"Trainer: scheduler must be a learning-rate schedule"),
+        (lambda: Trainer(net, sgd, max_grad_norm="1"), r"Trainer: max_grad_norm must be a finite number"),
+        (lambda: Trainer(net, sgd, progress=False, log=None).fit(None), r"fit: train_loader must be a DataLoader"),
+        (lambda: Trainer(net, sgd, progress=False, log=None).fit(_loaders()[0], epochs=2.5),
+         r"fit: epochs must be an int"),
+        (lambda: Trainer(net, sgd, progress=False, log=None).fit([np.ones(2)]),
+         r"fit: each batch must be an \(input, target\) pair. Received: ndarray"),
+    ]:
+        with pytest.raises(TypeError, match=match):
+            call()
 
 
 def test_run_directory_holds_history_metrics_curves_and_checkpoints(tmp_path):

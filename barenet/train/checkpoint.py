@@ -54,7 +54,11 @@ def _lift(obj, path: str, arrays: dict):
         obj = obj.data
     if isinstance(obj, np.ndarray) or backend.get_array_module(obj) is not np:
         # safetensors ignores strides; asarray(order="C") (unlike ascontiguousarray) keeps 0-d arrays 0-d
-        arrays[path] = np.asarray(backend.to_numpy(obj), order="C")
+        array = np.asarray(backend.to_numpy(obj), order="C")
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"save_checkpoint: cannot store a {array.dtype} array at {path!r}; safetensors holds "
+                            "arrays of numbers or bools (store text as a str or a list of them).")
+        arrays[path] = array
         return {"__array__": path}
     if isinstance(obj, np.generic):
         return {"__scalar__": obj.item(), "dtype": obj.dtype.str}
@@ -124,6 +128,8 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
     """
     from safetensors import safe_open
 
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"load_checkpoint: path must be a str or a path. Received: {type(path).__name__}.")
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"load_checkpoint: no checkpoint at {str(path)!r}.")

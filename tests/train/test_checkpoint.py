@@ -62,10 +62,14 @@ def test_file_is_plain_safetensors_with_json_metadata(tmp_path):
 def test_unsupported_values_are_refused(tmp_path):
     with pytest.raises(TypeError, match=r"cannot store a object at 'state.bad'"):
         save_checkpoint({"bad": object()}, tmp_path / "c.safetensors")
+    with pytest.raises(TypeError, match=r"cannot store a <U5 array at 'state.names'; safetensors holds arrays of numbers"):
+        save_checkpoint({"names": np.array(["cat", "horse"])}, tmp_path / "c.safetensors")
     assert not list(tmp_path.iterdir())
 
 
 def test_load_errors(tmp_path):
+    with pytest.raises(TypeError, match="load_checkpoint: path must be a str or a path. Received: NoneType"):
+        load_checkpoint(None)
     with pytest.raises(FileNotFoundError, match="no checkpoint at"):
         load_checkpoint(tmp_path / "missing.safetensors")
     garbage = tmp_path / "garbage.safetensors"

@@ -89,6 +89,9 @@ class LRScheduler:
         return {k: (list(v) if isinstance(v, list) else v) for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict: dict) -> None:
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"{type(self).__name__}.load_state_dict: expects the dict state_dict() gives. "
+                            f"Received: {type(state_dict).__name__}.")
         self.__dict__.update(state_dict)
 
 
@@ -291,6 +294,9 @@ class SequentialLR(LRScheduler):
         return state
 
     def load_state_dict(self, state_dict: dict) -> None:
+        if not isinstance(state_dict, dict) or not isinstance(state_dict.get("_schedulers"), list):
+            raise TypeError(f"{type(self).__name__}.load_state_dict: expects the dict state_dict() gives. "
+                            f"Received: {type(state_dict).__name__}.")
         state = dict(state_dict)
         for s, saved in zip(self._schedulers, state.pop("_schedulers")):
             s.load_state_dict(saved)

@@ -42,7 +42,11 @@ class Optimizer:
         if isinstance(params, Tensor):
             raise TypeError(f"{type(self).__name__}: params must be an iterable of tensors or dicts. "
                             f"Received: a single Tensor of shape {params.shape}; wrap it in a list.")
-        groups = list(params)
+        try:
+            groups = list(params)
+        except TypeError:
+            raise TypeError(f"{type(self).__name__}: params must be an iterable of tensors or dicts (model.parameters()). "
+                            f"Received: {type(params).__name__}.") from None
         if not groups:
             raise ValueError(f"{type(self).__name__}: got an empty parameter list.")
         if not isinstance(groups[0], dict):
@@ -53,7 +57,12 @@ class Optimizer:
     def add_param_group(self, param_group: dict) -> None:
         """Add a group of parameters with its own hyper-parameters (defaults fill the rest)."""
         name = type(self).__name__
+        if not isinstance(param_group, dict) or "params" not in param_group:
+            raise TypeError(f"{name}.add_param_group: expects a dict with a 'params' entry. "
+                            f"Received: {type(param_group).__name__}.")
         params = param_group["params"]
+        if not isinstance(params, Tensor) and not hasattr(params, "__iter__"):
+            raise TypeError(f"{name}: a group's params must be tensors. Received: {type(params).__name__}.")
         params = [params] if isinstance(params, Tensor) else list(params)
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         for p in params:
@@ -113,6 +122,10 @@ class Optimizer:
             ValueError: the number of groups, or of parameters in a group, differs.
         """
         name = type(self).__name__
+        if not (isinstance(state_dict, dict) and isinstance(state_dict.get("state"), dict)
+                and isinstance(state_dict.get("param_groups"), list)):
+            raise TypeError(f"{name}.load_state_dict: expects a dict with 'state' (a dict) and 'param_groups' (a list), "
+                            f"as state_dict() gives. Received: {type(state_dict).__name__}.")
         saved = state_dict["param_groups"]
         if len(saved) != len(self.param_groups):
             raise ValueError(f"{name}.load_state_dict: the state dict has {len(saved)} parameter groups, "

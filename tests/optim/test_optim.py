@@ -210,3 +210,18 @@ def test_load_state_dict_mismatch():
     other = optim.SGD([barenet.zeros(2, requires_grad=True)])
     with pytest.raises(ValueError, match=r"parameter group 0 has 1 parameters in the state dict, 2 in the optimizer"):
         opt.load_state_dict(other.state_dict())
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda m, o: optim.SGD(3, lr=0.1), r"SGD: params must be an iterable of tensors or dicts \(model.parameters\(\)\). Received: int"),
+    (lambda m, o: o.add_param_group([1]), r"SGD.add_param_group: expects a dict with a 'params' entry. Received: list"),
+    (lambda m, o: o.add_param_group({"lr": 0.1}), r"SGD.add_param_group: expects a dict with a 'params' entry"),
+    (lambda m, o: o.add_param_group({"params": 5}), r"SGD: a group's params must be tensors. Received: int"),
+    (lambda m, o: o.load_state_dict(None), r"SGD.load_state_dict: expects a dict with 'state' \(a dict\) and 'param_groups'"),
+    (lambda m, o: o.load_state_dict({"state": 1, "param_groups": 2}), r"SGD.load_state_dict: expects a dict"),
+    (lambda m, o: optim.lr_scheduler.StepLR(o, 1).load_state_dict("a"), r"StepLR.load_state_dict: expects the dict"),
+])
+def test_bad_arguments_name_the_optimizer_or_schedule(call, match):
+    model = barenet.nn.Linear(2, 2)
+    with pytest.raises(TypeError, match=match):
+        call(model, optim.SGD(model.parameters(), lr=0.1))

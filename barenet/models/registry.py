@@ -26,8 +26,11 @@ def get_model(name: str, **kwargs):
     """Build a registered model by name, passing ``kwargs`` (``num_classes``, ...) to its builder.
 
     Raises:
+        TypeError: the name is not a str.
         ValueError: the name is unknown; the message lists the closest valid names.
     """
+    if not isinstance(name, str):
+        raise TypeError(f"get_model: name must be a str (see list_models()). Received: {type(name).__name__}.")
     if name not in _REGISTRY:
         close = difflib.get_close_matches(name, _REGISTRY, n=3)
         hint = f" Did you mean {', '.join(close)}?" if close else ""

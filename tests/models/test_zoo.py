@@ -175,3 +175,10 @@ def test_alexnet_paper_trunk_follows_the_paper(rng):
         window = a[:, max(0, c - 2):min(7, c + 3)]
         expected[:, c] = a[:, c] / (2 + 1e-4 * (window ** 2).sum(axis=1)) ** 0.75
     np.testing.assert_allclose(features[2](barenet.tensor(a)).numpy(), expected, rtol=1e-10)
+
+
+def test_get_model_names_a_bad_name():
+    with pytest.raises(TypeError, match=r"get_model: name must be a str \(see list_models\(\)\). Received: NoneType"):
+        get_model(None)
+    with pytest.raises(ValueError, match=r"get_model: unknown model 'resnet21'. Did you mean .*resnet20"):
+        get_model("resnet21")

@@ -219,6 +219,33 @@ class Module:
             module = module._modules[part]
         return module
 
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at a qualified name such as ``"layer1.0.conv1.weight"``."""
+        return self._get_leaf("get_parameter", "_parameters", "parameter", target)
+
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at a qualified name such as ``"layer1.0.bn1.running_mean"``."""
+        return self._get_leaf("get_buffer", "_buffers", "buffer", target)
+
+    def _get_leaf(self, op: str, registry: str, kind: str, target: str):
+        if not isinstance(target, str):
+            raise TypeError(f"{op}: target must be a str. Received: {type(target).__name__}.")
+        owner_name, _, name = target.rpartition(".")
+        owner = self.get_submodule(owner_name)
+        if name not in getattr(owner, registry):
+            where = f" at {owner_name!r}" if owner_name else ""
+            raise AttributeError(f"{op}: {type(owner).__name__}{where} has no {kind} {name!r}. "
+                                 f"Its {kind}s: {', '.join(getattr(owner, registry)) or 'none'}.")
+        return getattr(owner, registry)[name]
+
+    def set_submodule(self, target: str, module: "Module") -> None:
+        """Replace (or add) the module at a qualified name: ``set_submodule("fc", nn.Linear(512, 10))``
+        for fine-tuning; every module above it must exist."""
+        if not isinstance(target, str) or not target:
+            raise TypeError(f"set_submodule: target must be a non-empty str. Received: {target!r}.")
+        owner_name, _, name = target.rpartition(".")
+        self.get_submodule(owner_name).add_module(name, module)
+
     # ----- modes and bulk operations -------------------------------------------------------
     def train(self, mode: bool = True) -> "Module":
         """Set training mode here and, through each child's own ``train``, below (so a layer that

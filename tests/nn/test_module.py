@@ -419,3 +419,19 @@ def test_list_operations_renumber_as_in_torch(kind):
 def test_module_methods_reject_bad_arguments(call, error, match):
     with pytest.raises(error, match=match):
         call(nn.Sequential(nn.Linear(2, 2), nn.ReLU()))
+
+
+def test_get_parameter_get_buffer_and_set_submodule_as_torch():
+    torch = pytest.importorskip("torch")
+    for lib in (barenet, torch):
+        model = lib.nn.Sequential(lib.nn.Conv2d(1, 2, 3), lib.nn.Sequential(lib.nn.BatchNorm2d(2), lib.nn.ReLU()))
+        assert model.get_parameter("0.weight") is model[0].weight
+        assert model.get_buffer("1.0.running_var") is model[1][0].running_var
+        model.set_submodule("1.1", lib.nn.Tanh())
+        assert type(model[1][1]).__name__ == "Tanh"
+    with pytest.raises(AttributeError, match=r"get_parameter: Conv2d at '0' has no parameter 'nope'. Its parameters: weight, bias"):
+        nn.Sequential(nn.Conv2d(1, 2, 3)).get_parameter("0.nope")
+    with pytest.raises(AttributeError, match=r"get_buffer: Sequential has no buffer 'x'. Its buffers: none"):
+        nn.Sequential(nn.ReLU()).get_buffer("x")
+    with pytest.raises(AttributeError, match=r"get_submodule: Sequential has no submodule '7'"):
+        nn.Sequential(nn.ReLU()).set_submodule("7.0", nn.ReLU())

@@ -22,6 +22,7 @@ tells which inputs will want a gradient, so an op can skip saving what no one wi
 """
 from __future__ import annotations
 
+import threading
 import weakref
 
 from .. import backend
@@ -177,25 +178,27 @@ def run_backward(root, gradient, retain_graph: bool = False) -> None:
 # array owning the memory) -> (the change count then, a weak reference to that base), oldest first.
 _changed: dict = {}
 _CHANGED_KEPT = 1024
+_changed_lock = threading.Lock()  # a data-loading thread may change tensors in place too
 
 
 def mark_changed(t) -> None:
     """Record an in-place change of tensor ``t``'s array (see ``Function.changes``): by the memory,
     so a change through a view, or through ``detach()``, counts for every tensor on that memory,
     as PyTorch's shared version counters do."""
-    Function.changes += 1
     base = t.data if t.data.base is None else t.data.base
-    _changed.pop(id(base), None)  # re-inserted last: the dict stays ordered by change
     try:
         ref = weakref.ref(base)
     except TypeError:  # an array type without weak references: hold it
         ref = (lambda kept: lambda: kept)(base)
-    _changed[id(base)] = (Function.changes, ref)
-    if len(_changed) > _CHANGED_KEPT:  # forget freed memory, then the oldest changes
-        for key in [k for k, (_, r) in _changed.items() if r() is None][:len(_changed) - _CHANGED_KEPT // 2]:
-            del _changed[key]
-        while len(_changed) > _CHANGED_KEPT:
-            del _changed[next(iter(_changed))]
+    with _changed_lock:
+        Function.changes += 1
+        _changed.pop(id(base), None)  # re-inserted last: the dict stays ordered by change
+        _changed[id(base)] = (Function.changes, ref)
+        if len(_changed) > _CHANGED_KEPT:  # forget freed memory, then the oldest changes
+            for key in [k for k, (_, r) in _changed.items() if r() is None][:len(_changed) - _CHANGED_KEPT // 2]:
+                del _changed[key]
+            while len(_changed) > _CHANGED_KEPT:
+                del _changed[next(iter(_changed))]
 
 
 def _check_saved_arrays(ctx) -> None:
@@ -205,7 +208,9 @@ def _check_saved_arrays(ctx) -> None:
     ran; looks at those changes alone, newest first."""
     saved = [a for v in vars(ctx).values() for a in (v if isinstance(v, (tuple, list)) else (v,))
              if hasattr(a, "__array_interface__") or hasattr(a, "__cuda_array_interface__")]
-    for count, ref in reversed(_changed.values()):
+    with _changed_lock:
+        changes = list(_changed.values())
+    for count, ref in reversed(changes):
         if count <= ctx.epoch:
             return
         base = ref()

@@ -6,6 +6,7 @@ from .creation import (arange, cat, empty, from_numpy, full, ones, ones_like, ra
 from .function import Function
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck
+from .gradients import grad
 from .tensor import Tensor, bool_, float16, float32, float64, int32, int64, is_tensor, tensor, uint8
 
 __all__ = [

@@ -89,13 +89,15 @@ class Function:
         return f"<{type(self).__name__}Backward>"
 
 
-def _topological_order(root) -> list:
-    """Tensors that need a gradient, each before every tensor it was computed from (iterative DFS).
+def _topological_order(roots: list) -> list:
+    """Tensors that need a gradient, each before every tensor it was computed from (iterative DFS
+    from each root in turn; a tensor a later root reaches again keeps its earlier place, which
+    its own descendants all precede).
 
     No recursion, so graphs thousands of layers deep (ResNet-1202) are fine.
     """
     order, seen = [], set()
-    stack = [(root, False)]
+    stack = [(root, False) for root in reversed(roots)]
     while stack:
         t, expanded = stack.pop()
         if expanded:
@@ -115,7 +117,7 @@ def _topological_order(root) -> list:
             for x in ctx.inputs:
                 if getattr(x, "requires_grad", False) and id(x) not in seen:
                     stack.append((x, False))
-    return order  # post-order: root last, so ``order.pop()`` walks from the root down
+    return order  # post-order: roots last, so ``order.pop()`` walks from the roots down
 
 
 def _run_hooks(t, g):
@@ -151,14 +153,18 @@ def reset_grads(params, set_to_none: bool = True) -> None:
                 p.grad.data[...] = 0
 
 
-def run_backward(root, gradient, retain_graph: bool = False) -> None:
-    """Propagate ``gradient`` (an array shaped like ``root``) to every leaf that requires grad.
+def run_backward(roots: list, gradients: list, retain_graph: bool = False, capture: dict | None = None) -> None:
+    """Propagate each of ``gradients`` (arrays shaped like their ``roots``) back through the graph.
 
-    Leaf gradients accumulate into ``.grad``; non-leaf tensors keep theirs only after
-    ``retain_grad()``. Hooks run with graph recording off, as in PyTorch.
+    Leaf gradients accumulate into ``.grad``, and non-leaf tensors keep theirs after
+    ``retain_grad()``; with ``capture`` (a dict keyed by the ids of some tensors), each of those
+    tensors' gradient is put there instead and no ``.grad`` changes (``autograd.grad``). Hooks run
+    with graph recording off, as in PyTorch.
     """
-    order = _topological_order(root)
-    grads = {id(root): gradient}
+    order = _topological_order(roots)
+    grads: dict = {}
+    for root, gradient in zip(roots, gradients):
+        grads[id(root)] = gradient if id(root) not in grads else grads[id(root)] + gradient
     with no_grad():
         while order:
             t = order.pop()  # dropping each reference as we go frees activations early
@@ -168,7 +174,10 @@ def run_backward(root, gradient, retain_graph: bool = False) -> None:
             if t._hooks:
                 g = _run_hooks(t, g)
             ctx = t._ctx
-            if ctx is None or t._retains_grad:
+            if capture is not None:
+                if id(t) in capture:
+                    capture[id(t)] = g
+            elif ctx is None or t._retains_grad:
                 _store_grad(t, g)
             if ctx is not None:
                 _backward_node(ctx, g, grads, retain_graph)

@@ -300,7 +300,7 @@ class Tensor(TensorMath, TensorShape, TensorInPlace):
                     f"backward: gradient must have the tensor's shape. "
                     f"Received: gradient.shape={g.shape}, tensor.shape={self.shape}."
                 )
-        run_backward(self, g, retain_graph=retain_graph)
+        run_backward([self], [g], retain_graph=retain_graph)
 
     def retain_grad(self) -> None:
         """Keep the gradient of this non-leaf tensor in ``.grad`` after ``backward``."""

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import difflib
+import inspect
+
+from .. import _args
 
 _REGISTRY: dict = {}
 
@@ -26,8 +29,10 @@ def get_model(name: str, **kwargs):
     """Build a registered model by name, passing ``kwargs`` (``num_classes``, ...) to its builder.
 
     Raises:
-        TypeError: the name is not a str.
-        ValueError: the name is unknown; the message lists the closest valid names.
+        TypeError: the name is not a str, or an argument is not one its builder takes (the message
+            lists those) or of the wrong kind.
+        ValueError: the name is unknown (the message lists the closest valid names), or
+            ``num_classes``/``in_channels`` is below 1 or ``dropout`` outside [0, 1].
     """
     if not isinstance(name, str):
         raise TypeError(f"get_model: name must be a str (see list_models()). Received: {type(name).__name__}.")
@@ -35,7 +40,24 @@ def get_model(name: str, **kwargs):
         close = difflib.get_close_matches(name, _REGISTRY, n=3)
         hint = f" Did you mean {', '.join(close)}?" if close else ""
         raise ValueError(f"get_model: unknown model {name!r}.{hint} Valid names: {', '.join(list_models())}.")
-    return _REGISTRY[name](**kwargs)
+    builder = _REGISTRY[name]
+    _check_arguments(f"get_model({name!r})", builder, kwargs)
+    return builder(**kwargs)
+
+
+def _check_arguments(owner: str, builder, kwargs: dict) -> None:
+    """Names the builder takes, and the common ones' kinds and ranges, checked before building (a
+    wrong value would otherwise surface from the layer it reaches, e.g. ``Linear: out_features``)."""
+    accepted = inspect.signature(builder).parameters
+    if not any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
+        unknown = [k for k in kwargs if k not in accepted]
+        if unknown:
+            raise TypeError(f"{owner}: unknown argument {unknown[0]!r}; it takes {', '.join(accepted) or 'none'}.")
+    for key in ("num_classes", "in_channels"):
+        if key in kwargs:
+            _args.integer(owner, key, kwargs[key], minimum=1)
+    if "dropout" in kwargs:
+        _args.number(owner, "dropout", kwargs["dropout"], minimum=0, maximum=1)
 
 
 def get_model_builder(name: str):

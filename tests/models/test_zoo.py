@@ -182,3 +182,10 @@ def test_get_model_names_a_bad_name():
         get_model(None)
     with pytest.raises(ValueError, match=r"get_model: unknown model 'resnet21'. Did you mean .*resnet20"):
         get_model("resnet21")
+    with pytest.raises(TypeError, match=r"get_model\('alexnet'\): unknown argument 'pretrained'; it takes num_classes, "
+                                        r"in_channels, dropout"):
+        get_model("alexnet", pretrained=True)
+    with pytest.raises(TypeError, match=r"get_model\('lenet5_relu'\): num_classes must be an int. Received: num_classes=2.5"):
+        get_model("lenet5_relu", num_classes=2.5)
+    with pytest.raises(ValueError, match=r"get_model\('alexnet'\): dropout must be in \[0, 1\]. Received: dropout=1.5"):
+        get_model("alexnet", dropout=1.5)

@@ -9,7 +9,9 @@ import math
 
 import numpy as np
 
-from .. import backend, random
+from .. import _args, backend, random
+from ..autograd.function import mark_changed
+from ..autograd.tensor import expect_tensors
 
 _GAINS = {"linear": 1.0, "conv1d": 1.0, "conv2d": 1.0, "conv3d": 1.0, "conv_transpose1d": 1.0,
           "conv_transpose2d": 1.0, "conv_transpose3d": 1.0, "sigmoid": 1.0, "tanh": 5.0 / 3,
@@ -28,6 +30,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 
 
 def _calculate_fan_in_and_fan_out(tensor) -> tuple[int, int]:
+    expect_tensors("init", tensor=tensor)
     shape = tensor.shape
     if len(shape) < 2:
         raise ValueError(f"init: fan in and fan out need a tensor with >= 2 dimensions. Received: shape={shape}.")
@@ -37,6 +40,7 @@ def _calculate_fan_in_and_fan_out(tensor) -> tuple[int, int]:
 
 def _fill(tensor, values: np.ndarray):
     tensor.data[...] = backend.to_device(values.astype(tensor.dtype), tensor.device)
+    mark_changed(tensor)  # an in-place change: a graph that saved the tensor can no longer go backward
     return tensor
 
 
@@ -51,6 +55,10 @@ def _draw_dtype(tensor):
 
 
 def uniform_(tensor, a: float = 0.0, b: float = 1.0, generator=None):
+    expect_tensors("uniform_", tensor=tensor)
+    a, b = _args.number("uniform_", "a", a), _args.number("uniform_", "b", b)
+    if a > b:
+        raise ValueError(f"uniform_: a must not exceed b. Received: a={a}, b={b}.")
     values = _rng(generator).random(tensor.shape, dtype=_draw_dtype(tensor))
     values *= b - a
     values += a
@@ -58,6 +66,8 @@ def uniform_(tensor, a: float = 0.0, b: float = 1.0, generator=None):
 
 
 def normal_(tensor, mean: float = 0.0, std: float = 1.0, generator=None):
+    expect_tensors("normal_", tensor=tensor)
+    mean, std = _args.number("normal_", "mean", mean), _args.number("normal_", "std", std, minimum=0)
     values = _rng(generator).standard_normal(tensor.shape, dtype=_draw_dtype(tensor))
     values *= std
     values += mean
@@ -65,8 +75,8 @@ def normal_(tensor, mean: float = 0.0, std: float = 1.0, generator=None):
 
 
 def constant_(tensor, val: float):
-    tensor.data[...] = val
-    return tensor
+    expect_tensors("constant_", tensor=tensor)
+    return _fill(tensor, np.asarray(_args.number("constant_", "val", val, finite=False)))
 
 
 def zeros_(tensor):
@@ -79,6 +89,11 @@ def ones_(tensor):
 
 def trunc_normal_(tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0, generator=None):
     """Normal samples redrawn until they fall in ``[a, b]``."""
+    expect_tensors("trunc_normal_", tensor=tensor)
+    mean, std = _args.number("trunc_normal_", "mean", mean), _args.number("trunc_normal_", "std", std, minimum=0)
+    a, b = _args.number("trunc_normal_", "a", a), _args.number("trunc_normal_", "b", b)
+    if not a < b:
+        raise ValueError(f"trunc_normal_: a must be below b. Received: a={a}, b={b}.")
     rng = _rng(generator)
     values = rng.normal(mean, std, tensor.shape)
     bad = (values < a) | (values > b)
@@ -97,6 +112,7 @@ def _fan(tensor, mode: str) -> int:
 
 def kaiming_uniform_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", generator=None):
     """He et al. 2015: U(-b, b), b = gain * sqrt(3 / fan). A tensor with no elements is left as is."""
+    expect_tensors("kaiming_uniform_", tensor=tensor)
     if tensor.numel() == 0:
         return tensor
     bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / _fan(tensor, mode))
@@ -105,6 +121,7 @@ def kaiming_uniform_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity:
 
 def kaiming_normal_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", generator=None):
     """He et al. 2015: N(0, std^2), std = gain / sqrt(fan). A tensor with no elements is left as is."""
+    expect_tensors("kaiming_normal_", tensor=tensor)
     if tensor.numel() == 0:
         return tensor
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
@@ -112,15 +129,21 @@ def kaiming_normal_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: 
 
 
 def xavier_uniform_(tensor, gain: float = 1.0, generator=None):
-    """Glorot & Bengio 2010: U(-b, b), b = gain * sqrt(6 / (fan_in + fan_out))."""
+    """Glorot & Bengio 2010: U(-b, b), b = gain * sqrt(6 / (fan_in + fan_out)). A tensor with no
+    elements is left as is."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    if tensor.numel() == 0:
+        return tensor
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(tensor, -bound, bound, generator)
 
 
 def xavier_normal_(tensor, gain: float = 1.0, generator=None):
-    """Glorot & Bengio 2010: N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out))."""
+    """Glorot & Bengio 2010: N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out)). A tensor with
+    no elements is left as is."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    if tensor.numel() == 0:
+        return tensor
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
 
 

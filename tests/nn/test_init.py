@@ -121,3 +121,26 @@ def test_init_is_reproducible_under_manual_seed_and_accepts_a_generator():
 def test_zero_element_tensor_is_left_alone():
     w = _weight((0, 3))
     assert init.kaiming_normal_(w) is w and init.kaiming_uniform_(w) is w
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: init.normal_(barenet.ones(3), std=-1), ValueError, r"normal_: std must be >= 0. Received: std=-1"),
+    (lambda: init.normal_(barenet.ones(3), std="a"), TypeError, r"normal_: std must be a finite number"),
+    (lambda: init.uniform_(barenet.ones(3), a=2, b=1), ValueError, r"uniform_: a must not exceed b"),
+    (lambda: init.trunc_normal_(barenet.ones(3), a=1, b=1), ValueError, r"trunc_normal_: a must be below b"),
+    (lambda: init.constant_(np.ones(3), 1.0), TypeError, r"constant_: tensor must be a Tensor. Received: ndarray"),
+    (lambda: init.kaiming_uniform_(np.ones((3, 3))), TypeError, r"kaiming_uniform_: tensor must be a Tensor"),
+    (lambda: init.xavier_normal_([1.0]), TypeError, r"init: tensor must be a Tensor. Received: list"),
+])
+def test_bad_arguments_name_the_function(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_empty_tensors_are_left_as_they_are_and_a_refill_counts_as_an_in_place_change():
+    assert init.xavier_uniform_(barenet.ones(3, 0)).shape == (3, 0)
+    w = barenet.ones(2, requires_grad=True)
+    loss = (w * w).sum()
+    init.normal_(w)
+    with pytest.raises(RuntimeError, match="was changed in place since"):
+        loss.backward()

@@ -203,10 +203,10 @@ def mark_changed(t) -> None:
         Function.changes += 1
         _changed.pop(id(base), None)  # re-inserted last: the dict stays ordered by change
         _changed[id(base)] = (Function.changes, ref)
-        if len(_changed) > _CHANGED_KEPT:  # forget freed memory, then the oldest changes
-            for key in [k for k, (_, r) in _changed.items() if r() is None][:len(_changed) - _CHANGED_KEPT // 2]:
+        if len(_changed) > _CHANGED_KEPT:  # forget freed memory, then the oldest changes, down to half
+            for key in [k for k, (_, r) in _changed.items() if r() is None]:  # (so pruning is amortised)
                 del _changed[key]
-            while len(_changed) > _CHANGED_KEPT:
+            while len(_changed) > _CHANGED_KEPT // 2:
                 del _changed[next(iter(_changed))]
 
 

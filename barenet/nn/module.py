@@ -2,21 +2,18 @@
 from __future__ import annotations
 
 import itertools
-from collections import OrderedDict, namedtuple
+from collections import OrderedDict
 
 import numpy as np
 
 from .. import backend
-from ..autograd import Tensor
+from ..autograd import Tensor, is_grad_enabled
 from ..autograd.function import reset_grads
+from . import backward_hooks
+from .module_state import ModuleState
 from .parameter import Parameter
 
-IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 _hook_ids = itertools.count()  # unique hook keys: a removed hook never frees a key for reuse
-
-
-def _raw(value):
-    return value.data if isinstance(value, Tensor) else value
 
 
 class _RemovableHandle:
@@ -27,7 +24,7 @@ class _RemovableHandle:
         self.hooks.pop(self.key, None)
 
 
-class Module:
+class Module(ModuleState):
     """Base class of every layer and model.
 
     Assigning a ``Parameter``, a ``Module`` or a registered buffer as an attribute registers
@@ -44,6 +41,8 @@ class Module:
         d["_modules"] = OrderedDict()
         d["_forward_pre_hooks"] = OrderedDict()
         d["_forward_hooks"] = OrderedDict()
+        d["_backward_pre_hooks"] = OrderedDict()
+        d["_backward_hooks"] = OrderedDict()
 
     # ----- attribute registration ------------------------------------------------------
     def __setattr__(self, name, value):
@@ -130,18 +129,22 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
     def __call__(self, *args, **kwargs):
-        if not (self._forward_pre_hooks or self._forward_hooks):
+        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks or self._backward_pre_hooks):
             return self.forward(*args, **kwargs)  # the common case, kept cheap
         for hook in tuple(self._forward_pre_hooks.values()):
             out = hook(self, args)
             if out is not None:
                 args = out if isinstance(out, tuple) else (out,)
+        call = None
+        if (self._backward_hooks or self._backward_pre_hooks) and is_grad_enabled():
+            call = backward_hooks.Call(self, args)
+            args = backward_hooks.hook_inputs(call, args)
         result = self.forward(*args, **kwargs)
         for hook in tuple(self._forward_hooks.values()):
             out = hook(self, args, result)
             if out is not None:
                 result = out
-        return result
+        return result if call is None else backward_hooks.hook_outputs(call, result)
 
     def register_forward_hook(self, hook) -> _RemovableHandle:
         """``hook(module, inputs, output)`` runs after ``forward``; a returned value replaces the output."""
@@ -154,6 +157,22 @@ class Module:
         key = next(_hook_ids)
         self._forward_pre_hooks[key] = hook
         return _RemovableHandle(self._forward_pre_hooks, key)
+
+    def register_full_backward_hook(self, hook) -> _RemovableHandle:
+        """``hook(module, grad_input, grad_output)`` runs once the gradients of the module's
+        positional tensor inputs are computed (tuples of tensors, None where an input needs
+        none); a returned tuple replaces ``grad_input``. See ``backward_hooks`` for the one
+        limit: with several tensor inputs, only the last-computed gradient can be replaced."""
+        key = next(_hook_ids)
+        self._backward_hooks[key] = hook
+        return _RemovableHandle(self._backward_hooks, key)
+
+    def register_full_backward_pre_hook(self, hook) -> _RemovableHandle:
+        """``hook(module, grad_output)`` runs once the gradients of the module's outputs are known,
+        before those of its inputs; a returned tuple replaces ``grad_output``."""
+        key = next(_hook_ids)
+        self._backward_pre_hooks[key] = hook
+        return _RemovableHandle(self._backward_pre_hooks, key)
 
     # ----- traversal -------------------------------------------------------------------------
     def named_modules(self, prefix: str = "", memo: set | None = None):
@@ -323,66 +342,6 @@ class Module:
 
     def double(self) -> "Module":
         return self.to(np.float64)
-
-    # ----- state ----------------------------------------------------------------------------
-    def state_dict(self, prefix: str = "", keep_vars: bool = False) -> "OrderedDict[str, Tensor]":
-        """Every parameter and persistent buffer by qualified name, in PyTorch's order: a module's
-        own parameters, then its buffers, then each child's entries. As in PyTorch, a module or
-        parameter registered under two names appears under both. Values share memory with the
-        module; ``keep_vars`` returns the Parameters themselves instead of detached tensors."""
-        out = OrderedDict()
-        stack = [(prefix, self)]
-        while stack:
-            pre, module = stack.pop()
-            for name, p in module._parameters.items():
-                if p is not None:
-                    out[pre + name] = p if keep_vars else p.detach()
-            for name, b in module._buffers.items():
-                if b is not None and name not in module._non_persistent:
-                    out[pre + name] = b if keep_vars else b.detach()
-            stack.extend(reversed([(f"{pre}{k}.", m) for k, m in module._modules.items() if m is not None]))
-        return out
-
-    def load_state_dict(self, state_dict, strict: bool = True) -> IncompatibleKeys:
-        """Copy values (Tensors or NumPy arrays) into this module's parameters and buffers, in place.
-
-        Args:
-            state_dict: a mapping from qualified names to values (a ``state_dict()``, a dict of
-                arrays, an ``np.load``-ed ``.npz``).
-            strict: require the keys to match exactly.
-
-        Returns:
-            ``(missing_keys, unexpected_keys)``.
-
-        Raises:
-            RuntimeError: nothing is copied when, with ``strict``, keys are missing or unexpected
-                (every one is listed), or when an entry's shape differs (key and both shapes).
-        """
-        if not (hasattr(state_dict, "keys") and hasattr(state_dict, "__getitem__")) or isinstance(state_dict, Module):
-            raise TypeError(f"load_state_dict: state_dict must be a mapping of names to tensors or arrays "
-                            f"(a state_dict(), a dict, an np.load-ed .npz). Received: {type(state_dict).__name__}.")
-        if not isinstance(strict, bool):
-            raise TypeError(f"load_state_dict: strict must be a bool. Received: {type(strict).__name__}.")
-        own = self.state_dict()
-        values = {k: _raw(state_dict[k]) for k in own if k in state_dict}
-        missing = [k for k in own if k not in values]
-        unexpected = [k for k in state_dict if k not in own]
-        mismatched = [f"{k}: checkpoint {tuple(np.shape(v))}, model {own[k].shape}"
-                      for k, v in values.items() if tuple(np.shape(v)) != own[k].shape]
-        problems = []
-        if mismatched:
-            problems.append("size mismatch for " + "; ".join(mismatched))
-        if strict and missing:
-            problems.append("missing keys: " + ", ".join(missing))
-        if strict and unexpected:
-            problems.append("unexpected keys: " + ", ".join(unexpected))
-        if problems:
-            raise RuntimeError(f"load_state_dict: {type(self).__name__} cannot load this state dict. "
-                               + ". ".join(problems) + ".")
-        for key, value in values.items():
-            target = own[key]
-            target.data[...] = backend.to_device(value, target.device)
-        return IncompatibleKeys(missing, unexpected)
 
     # ----- repr -------------------------------------------------------------------------------
     def extra_repr(self) -> str:

@@ -8,6 +8,7 @@ import numpy as np
 from .. import _args, backend
 from . import function, shape_ops
 from .function import run_backward
+from .tensor_compare import TensorCompare
 from .tensor_inplace import TensorInPlace
 from .tensor_math import TensorMath
 from .tensor_shape import TensorShape
@@ -41,7 +42,7 @@ def _as_array(data, dtype, device):
     return arr
 
 
-class Tensor(TensorMath, TensorShape, TensorInPlace):
+class Tensor(TensorMath, TensorCompare, TensorShape, TensorInPlace):
     """An n-dimensional array with autograd, following PyTorch's semantics.
 
     Args:

@@ -1,4 +1,4 @@
-"""The operators and methods of ``Tensor`` (``+``, ``@``, ``sum``, ``reshape``, indexing...).
+"""The arithmetic operators and math methods of ``Tensor`` (``+``, ``@``, ``exp``, ``sum``, ``max``...).
 
 They are kept apart from ``tensor.py`` so that file holds only what a tensor *is*; each
 method here is one line over a ``Function`` in ``ops.py``.
@@ -12,7 +12,6 @@ import numpy as np
 
 from .. import _args, backend
 from . import ops, reduce_ops, select_ops
-from .grad_mode import is_grad_enabled
 
 # What max/min over a dim, sort and topk return, as PyTorch's return types do.
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
@@ -156,78 +155,11 @@ class TensorMath:
             raise ValueError(f"bmm: the batch sizes differ. Received: shapes {self.shape} and {_raw(other).shape}.")
         return self @ other
 
-    # ----- comparisons (no gradient) -----------------------------------------------------
-    def __eq__(self, other):
-        return self._wrap(self.data == _raw(other))
-
-    def __ne__(self, other):
-        return self._wrap(self.data != _raw(other))
-
-    def __lt__(self, other):
-        return self._wrap(self.data < _raw(other))
-
-    def __le__(self, other):
-        return self._wrap(self.data <= _raw(other))
-
-    def __gt__(self, other):
-        return self._wrap(self.data > _raw(other))
-
-    def __ge__(self, other):
-        return self._wrap(self.data >= _raw(other))
-
-    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
-
-    def equal(self, other) -> bool:
-        """Whether ``other`` has this shape and these values."""
-        other = _raw(_expect_tensor("equal", other))
-        return self.shape == tuple(other.shape) and bool((self.data == other).all())
-
-    def allclose(self, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
-        """Whether ``|self - other| <= atol + rtol * |other|`` everywhere (broadcasting)."""
-        other = _raw(_expect_tensor("allclose", other))
-        if not broadcasts_to(other.shape, self.shape):
-            raise ValueError(f"allclose: other's shape {other.shape} does not broadcast to {self.shape}.")
-        xp = backend.get_array_module(self.data)
-        return bool(xp.allclose(self.data, other, rtol=rtol, atol=atol, equal_nan=equal_nan))
-
-    def logical_not(self):
-        return self._wrap(backend.get_array_module(self.data).logical_not(self.data))
-
-    def logical_and(self, other):
-        return self._logical("logical_and", other)
-
-    def logical_or(self, other):
-        return self._logical("logical_or", other)
-
-    def logical_xor(self, other):
-        return self._logical("logical_xor", other)
-
-    def _logical(self, op: str, other):
-        other = _raw(_expect_tensor(op, other))
-        try:
-            return self._wrap(getattr(backend.get_array_module(self.data), op)(self.data, other))
-        except ValueError:
-            raise ValueError(f"{op}: shapes {self.shape} and {other.shape} do not broadcast together.") from None
-
-    # ----- predicates (no gradient) --------------------------------------------------------
-    def all(self, dim=None, keepdim: bool = False):
-        return self._wrap(backend.get_array_module(self.data).all(self.data, axis=dim, keepdims=keepdim))
-
-    def any(self, dim=None, keepdim: bool = False):
-        return self._wrap(backend.get_array_module(self.data).any(self.data, axis=dim, keepdims=keepdim))
-
-    def isnan(self):
-        return self._wrap(backend.get_array_module(self.data).isnan(self.data))
-
-    def isfinite(self):
-        return self._wrap(backend.get_array_module(self.data).isfinite(self.data))
-
+    # ----- masking -------------------------------------------------------------------------
     def masked_fill(self, mask, value):
         """``value`` where ``mask`` is true, ``self`` elsewhere; the gradient flows to ``self``'s
         unmasked elements."""
         return ops.Where(_raw(mask))(value, self)
-
-    __hash__ = object.__hash__
 
     # ----- elementwise functions -------------------------------------------------------
     def exp(self):

@@ -6,7 +6,7 @@ module shadows builtins such as ``sum`` and ``max`` by design, and uses none of 
 """
 from __future__ import annotations
 
-from .tensor import expect_tensors
+from .tensor_math import expect_tensors
 
 METHODS = (
     "abs", "add", "all", "allclose", "amax", "amin", "any", "argmax", "argmin", "bmm", "ceil", "chunk",

@@ -322,13 +322,18 @@ class Tensor(TensorMath, TensorCompare, TensorShape, TensorInPlace):
         return _HookHandle(self._hooks, hook)
 
     # ----- new tensors like this one (its dtype and device unless given) -----------------------
+    def _new_dtype(self, op: str, dtype):
+        # not ``dtype or self.dtype``: NumPy 1.x takes a dtype without fields as falsy
+        return self.dtype if dtype is None else backend.check_dtype(op, dtype)
+
     def new_tensor(self, data, dtype=None, requires_grad: bool = False) -> "Tensor":
         """``data`` copied into a new tensor with this one's dtype and device."""
         data = data.data if isinstance(data, Tensor) else data
+        dtype = self._new_dtype("new_tensor", dtype)
         try:
-            array = backend.get_array_module(data).array(data, dtype=dtype or self.dtype)
+            array = backend.get_array_module(data).array(data, dtype=dtype)
         except (TypeError, ValueError):
-            raise TypeError(f"new_tensor: could not make {dtype or self.dtype} numbers of {type(data).__name__} "
+            raise TypeError(f"new_tensor: could not make {dtype} numbers of {type(data).__name__} "
                             f"{data!r:.60}.") from None
         return Tensor(array, requires_grad=requires_grad, device=self.device)
 
@@ -337,7 +342,7 @@ class Tensor(TensorMath, TensorCompare, TensorShape, TensorInPlace):
         shape = _args.sizes("new_full", (size,))
         if not isinstance(fill_value, (Number, np.generic)):
             raise TypeError(f"new_full: fill_value must be a number. Received: {type(fill_value).__name__}.")
-        return Tensor(xp.full(shape, fill_value, dtype=dtype or self.dtype), requires_grad=requires_grad)
+        return Tensor(xp.full(shape, fill_value, dtype=self._new_dtype("new_full", dtype)), requires_grad=requires_grad)
 
     def new_zeros(self, *size, dtype=None, requires_grad: bool = False) -> "Tensor":
         return self.new_full(_args.sizes("new_zeros", size), 0, dtype, requires_grad)
@@ -347,7 +352,8 @@ class Tensor(TensorMath, TensorCompare, TensorShape, TensorInPlace):
 
     def new_empty(self, *size, dtype=None, requires_grad: bool = False) -> "Tensor":
         xp = backend.get_array_module(self.data)
-        return Tensor(xp.empty(_args.sizes("new_empty", size), dtype=dtype or self.dtype), requires_grad=requires_grad)
+        dtype = self._new_dtype("new_empty", dtype)
+        return Tensor(xp.empty(_args.sizes("new_empty", size), dtype=dtype), requires_grad=requires_grad)
 
     def __repr__(self) -> str:
         body = np.array2string(self.numpy(), separator=", ", precision=4, prefix="tensor(")
@@ -386,13 +392,3 @@ def tensor(data, requires_grad: bool = False, dtype=None, device=None) -> Tensor
 
 def is_tensor(obj) -> bool:
     return isinstance(obj, Tensor)
-
-
-def expect_tensors(op: str, optional: tuple = (), **arguments) -> None:
-    """A ``TypeError`` naming ``op`` and the argument for each value that is not a Tensor (the
-    names in ``optional`` may also be None), as PyTorch refuses arrays and numbers there."""
-    for name, value in arguments.items():
-        if not isinstance(value, Tensor) and not (value is None and name in optional):
-            expected = "a Tensor or None" if name in optional else "a Tensor"
-            raise TypeError(f"{op}: {name} must be {expected}. Received: {type(value).__name__}.")
-

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import backend
-from .tensor_math import _expect_tensor, _raw, broadcasts_to
+from .tensor_math import _raw, broadcasts_to, expect_tensors
 
 
 class TensorCompare:
@@ -34,12 +34,14 @@ class TensorCompare:
 
     def equal(self, other) -> bool:
         """Whether ``other`` has this shape and these values."""
-        other = _raw(_expect_tensor("equal", other))
+        expect_tensors("equal", other=other)
+        other = _raw(other)
         return self.shape == tuple(other.shape) and bool((self.data == other).all())
 
     def allclose(self, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
         """Whether ``|self - other| <= atol + rtol * |other|`` everywhere (broadcasting)."""
-        other = _raw(_expect_tensor("allclose", other))
+        expect_tensors("allclose", other=other)
+        other = _raw(other)
         if not broadcasts_to(other.shape, self.shape):
             raise ValueError(f"allclose: other's shape {other.shape} does not broadcast to {self.shape}.")
         xp = backend.get_array_module(self.data)
@@ -58,7 +60,8 @@ class TensorCompare:
         return self._logical("logical_xor", other)
 
     def _logical(self, op: str, other):
-        other = _raw(_expect_tensor(op, other))
+        expect_tensors(op, other=other)
+        other = _raw(other)
         try:
             return self._wrap(getattr(backend.get_array_module(self.data), op)(self.data, other))
         except ValueError:

@@ -131,7 +131,7 @@ class TensorMath:
 
     def dot(self, other):
         """The inner product of two 1-D tensors of the same size (a 0-d tensor)."""
-        _expect_tensor("dot", other)
+        expect_tensors("dot", other=other)
         _expect_ranks("dot", 1, self, other)
         if self.shape != _raw(other).shape:
             raise ValueError(f"dot: the sizes differ. Received: shapes {self.shape} and {_raw(other).shape}.")
@@ -139,7 +139,7 @@ class TensorMath:
 
     def outer(self, other):
         """``out[i, j] = self[i] * other[j]`` for two 1-D tensors."""
-        _expect_tensor("outer", other)
+        expect_tensors("outer", other=other)
         _expect_ranks("outer", 1, self, other)
         return self.reshape(-1, 1) * other
 
@@ -194,10 +194,12 @@ class TensorMath:
 
     def maximum(self, other):
         """Elementwise maximum (broadcasting); a tie sends half the gradient to each, as PyTorch."""
-        return ops.Maximum()(self, _expect_tensor("maximum", other))
+        expect_tensors("maximum", other=other)
+        return ops.Maximum()(self, other)
 
     def minimum(self, other):
-        return ops.Minimum()(self, _expect_tensor("minimum", other))
+        expect_tensors("minimum", other=other)
+        return ops.Minimum()(self, other)
 
     def where(self, condition, other):
         """``self`` where ``condition`` holds, ``other`` elsewhere (``barenet.where(condition, self, other)``)."""
@@ -344,10 +346,13 @@ def _expect_ranks(op: str, ndim: int, *tensors) -> None:
         raise ValueError(f"{op}: expects {ndim}-D tensors. Received: shapes {' and '.join(map(str, shapes))}.")
 
 
-def _expect_tensor(op: str, other):
-    if not isinstance(other, TensorMath):
-        raise TypeError(f"{op}: other must be a Tensor. Received: {type(other).__name__}.")
-    return other
+def expect_tensors(op: str, optional: tuple = (), **arguments) -> None:
+    """A ``TypeError`` naming ``op`` and the argument for each value that is not a Tensor (the
+    names in ``optional`` may also be None), as PyTorch refuses arrays and numbers there."""
+    for name, value in arguments.items():
+        if not isinstance(value, TensorMath) and not (value is None and name in optional):
+            expected = "a Tensor or None" if name in optional else "a Tensor"
+            raise TypeError(f"{op}: {name} must be {expected}. Received: {type(value).__name__}.")
 
 
 def clamp_bounds(op: str, t, lo, hi) -> tuple:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from .. import _args, backend
 from ..autograd import Function
-from ..autograd.tensor import expect_tensors
+from ..autograd.tensor_math import expect_tensors
 from .softmax_ops import required_dim
 
 __all__ = ["relu", "relu6", "hardtanh", "leaky_relu", "prelu", "elu", "sigmoid", "tanh", "softplus", "maxout"]

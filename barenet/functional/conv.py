@@ -11,7 +11,7 @@ convolution is the adjoint of a convolution, so it is built from the same three 
 from __future__ import annotations
 
 from ..autograd import Function
-from ..autograd.tensor import expect_tensors
+from ..autograd.tensor_math import expect_tensors
 from . import conv_kernels
 from .im2col import Geometry
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..autograd import Function
-from ..autograd.tensor import expect_tensors
+from ..autograd.tensor_math import expect_tensors
 
 __all__ = ["linear"]
 

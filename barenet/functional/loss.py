@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from .. import _args, backend
 from ..autograd import Function, Tensor
-from ..autograd.tensor import expect_tensors
+from ..autograd.tensor_math import expect_tensors
 from . import loss_pointwise
 from .loss_pointwise import *  # noqa: F401,F403  (the elementwise losses live there)
 from .loss_pointwise import _check_reduction, _data, _reduce

@@ -10,7 +10,7 @@ import math
 
 from .. import _args, backend
 from ..autograd import Function
-from ..autograd.tensor import expect_tensors
+from ..autograd.tensor_math import expect_tensors
 
 __all__ = ["batch_norm", "local_response_norm"]
 

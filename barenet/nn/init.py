@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import _args, backend, random
 from ..autograd.function import mark_changed
-from ..autograd.tensor import expect_tensors
+from ..autograd.tensor_math import expect_tensors
 
 _GAINS = {"linear": 1.0, "conv1d": 1.0, "conv2d": 1.0, "conv3d": 1.0, "conv_transpose1d": 1.0,
           "conv_transpose2d": 1.0, "conv_transpose3d": 1.0, "sigmoid": 1.0, "tanh": 5.0 / 3,

@@ -70,6 +70,9 @@ def test_new_tensors_take_dtype_and_device_from_self():
             if make is not cases[-1]:
                 assert a.numpy().tolist() == b.numpy().tolist()
             assert not a.requires_grad
+    for make in (lambda t, d: t.new_zeros(2, dtype=d), lambda t, d: t.new_full((2,), 1, dtype=d),
+                 lambda t, d: t.new_empty(2, dtype=d), lambda t, d: t.new_tensor([1, 2], dtype=d)):
+        assert make(barenet.ones(1), barenet.float64).dtype == np.float64  # a given dtype wins over self's
     grad = barenet.ones(1).new_tensor([1.0, 2.0], requires_grad=True)
     assert grad.requires_grad and grad.is_leaf
     source = barenet.tensor([1.0, 2.0])

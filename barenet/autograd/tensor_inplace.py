@@ -13,7 +13,7 @@ from __future__ import annotations
 from .. import backend
 from .function import mark_changed
 from .grad_mode import is_grad_enabled
-from .tensor_math import _FOREIGN, _operand, _raw, clamp_bounds
+from .tensor_math import _raw, clamp_bounds, method_operand
 from .tensor_shape import _integers_first, _raw_index
 
 
@@ -57,11 +57,11 @@ class TensorInPlace:
         self.data[...] = backend.to_device(_raw(src), self.device)
         return self
 
-    def _update(self, op: str, ufunc: str, other):
-        if _operand(other) is _FOREIGN:
-            raise TypeError(f"{op}: other must be a Tensor, a number or an array. Received: {type(other).__name__}.")
+    def _update(self, op: str, ufunc: str, other, alpha=1):
+        other = _raw(method_operand(op, other))
+        if alpha != 1:
+            other = other * alpha
         self._check_in_place(op)
-        other = _raw(other)
         xp = backend.get_array_module(self.data)
         try:
             getattr(xp, ufunc)(self.data, other, out=self.data)
@@ -76,11 +76,11 @@ class TensorInPlace:
 
     def add_(self, other, *, alpha=1):
         """``self += alpha * other``."""
-        return self._update("add_", "add", other if alpha == 1 or _operand(other) is _FOREIGN else _raw(other) * alpha)
+        return self._update("add_", "add", other, alpha)
 
     def sub_(self, other, *, alpha=1):
         """``self -= alpha * other``."""
-        return self._update("sub_", "subtract", other if alpha == 1 or _operand(other) is _FOREIGN else _raw(other) * alpha)
+        return self._update("sub_", "subtract", other, alpha)
 
     def mul_(self, other):
         return self._update("mul_", "multiply", other)

@@ -33,11 +33,13 @@ def _operand(x):
     return _FOREIGN
 
 
-def _checked(result, op: str, other):
-    """A method spelling of an operator raises where the operator returns NotImplemented."""
-    if result is NotImplemented:
+def method_operand(op: str, other):
+    """``_operand(other)`` for a method spelling (``x.mul(y)``, ``x.add_(y)``), which raises naming
+    itself where the operator would return NotImplemented."""
+    x = _operand(other)
+    if x is _FOREIGN:
         raise TypeError(f"{op}: other must be a Tensor, a number or an array. Received: {type(other).__name__}.")
-    return result
+    return x
 
 
 class TensorMath:
@@ -109,25 +111,23 @@ class TensorMath:
     neg = __neg__
 
     def mul(self, other):
-        return _checked(self.__mul__(other), "mul", other)
+        return self * method_operand("mul", other)
 
     def div(self, other):
-        return _checked(self.__truediv__(other), "div", other)
+        return self / method_operand("div", other)
 
     def matmul(self, other):
-        return _checked(self.__matmul__(other), "matmul", other)
+        return self @ method_operand("matmul", other)
 
     def add(self, other, *, alpha=1):
         """``self + alpha * other``."""
-        if _operand(other) is _FOREIGN:
-            _checked(NotImplemented, "add", other)
-        return self + (other if alpha == 1 else _operand(other) * alpha)
+        other = method_operand("add", other)
+        return self + (other if alpha == 1 else other * alpha)
 
     def sub(self, other, *, alpha=1):
         """``self - alpha * other``."""
-        if _operand(other) is _FOREIGN:
-            _checked(NotImplemented, "sub", other)
-        return self - (other if alpha == 1 else _operand(other) * alpha)
+        other = method_operand("sub", other)
+        return self - (other if alpha == 1 else other * alpha)
 
     def dot(self, other):
         """The inner product of two 1-D tensors of the same size (a 0-d tensor)."""

@@ -1,8 +1,7 @@
-"""Ops that pick elements by index (``gather``, ``index_select``, the values of ``max(dim)`` and
-``sort``) or reorder them (``flip``, ``roll``), each a ``Function``.
-
-A pick's backward puts each output gradient back where its element came from; where an index
-repeats, the gradients add up (``add.at``, which handles the repeats and costs one pass).
+"""Ops that pick elements by an index along a dim (the values of ``max(dim)`` and ``sort``) or
+reorder them (``flip``, ``roll``), each a ``Function``; and ``along``, the NumPy index that
+makes ``gather`` a ``GetItem`` (whose backward adds up the gradients of repeated indices, as
+``gather``'s and ``index_select``'s need).
 """
 from __future__ import annotations
 
@@ -34,42 +33,6 @@ class TakeAlongDim(Function):
         xp = backend.get_array_module(gy)
         gx = xp.zeros(self.shape, dtype=gy.dtype)
         xp.put_along_axis(gx, self.index, gy, axis=self.dim)
-        return gx
-
-
-class Gather(Function):
-    """``y[i][j][k] = x[index[i][j][k]][j][k]`` for dim 0 (likewise for any dim): y has the shape
-    of ``index``. Backward: dL/dx[index[i][j][k]][j][k] += dL/dy[i][j][k]."""
-
-    def __init__(self, index, dim: int):
-        self.at = along(index, dim)
-
-    def forward(self, x):
-        self.shape = x.shape
-        return x[self.at]
-
-    def backward(self, gy):
-        xp = backend.get_array_module(gy)
-        gx = xp.zeros(self.shape, dtype=gy.dtype)
-        xp.add.at(gx, self.at, gy)
-        return gx
-
-
-class IndexSelect(Function):
-    """The slices ``index`` (1-D) of ``x`` along ``dim``, in that order, repeats allowed.
-    Backward: each slice's gradient is added to the slice it came from."""
-
-    def __init__(self, index, dim: int):
-        self.index, self.dim = index, dim
-
-    def forward(self, x):
-        self.shape = x.shape
-        return backend.get_array_module(x).take(x, self.index, axis=self.dim)
-
-    def backward(self, gy):
-        xp = backend.get_array_module(gy)
-        gx = xp.zeros(self.shape, dtype=gy.dtype)
-        xp.add.at(gx, (slice(None),) * self.dim + (self.index,), gy)
         return gx
 
 

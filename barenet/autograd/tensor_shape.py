@@ -185,7 +185,7 @@ class TensorShape:
                              f"on the dims other than {dim}. Received: index of shape {getattr(index, 'shape', None)} "
                              f"and dtype {getattr(index, 'dtype', type(index).__name__)}; input of shape {self.shape}.")
         _check_indices("gather", index, shape[dim], dim)
-        return select_ops.Gather(index, dim)(self) if self.ndim else self * 1
+        return shape_ops.GetItem(select_ops.along(index, dim))(self) if self.ndim else self * 1
 
     def index_select(self, dim: int, index):
         """The slices at ``index`` (a 1-D integer tensor) along ``dim``, in its order; gradients add
@@ -198,7 +198,7 @@ class TensorShape:
         _check_indices("index_select", index, self.shape[dim] if self.ndim else 1, dim)
         if not self.ndim:
             return self * 1
-        return select_ops.IndexSelect(index.reshape(-1), dim)(self)
+        return shape_ops.GetItem((slice(None),) * dim + (index.reshape(-1),))(self)
 
     # ----- indexing --------------------------------------------------------------------
     def __getitem__(self, index):

@@ -72,11 +72,6 @@ class Sub(Function):
                 unbroadcast(-gy, b.shape) if nb else None)
 
 
-def shape_of(x) -> tuple:
-    """The shape of a recorded input: a tensor, an array, or a nested list."""
-    return x.shape if hasattr(x, "shape") else np.shape(x)
-
-
 class Mul(Function):
     broadcasts = "mul"
 
@@ -87,8 +82,8 @@ class Mul(Function):
 
     def backward(self, gy):
         (na, nb), (a, b) = self.needs_input_grad, self.inputs
-        return (unbroadcast(gy * self.b, shape_of(a)) if na else None,
-                unbroadcast(gy * self.a, shape_of(b)) if nb else None)
+        return (unbroadcast(gy * self.b, a.shape) if na else None,
+                unbroadcast(gy * self.a, b.shape) if nb else None)
 
 
 class Div(Function):
@@ -101,8 +96,8 @@ class Div(Function):
 
     def backward(self, gy):
         (na, nb), (a, b) = self.needs_input_grad, self.inputs
-        ga = unbroadcast(gy / self.b, shape_of(a)) if na else None
-        gb = unbroadcast(-gy * self.a / (self.b * self.b), shape_of(b)) if nb else None  # d(a/b)/db = -a/b^2
+        ga = unbroadcast(gy / self.b, a.shape) if na else None
+        gb = unbroadcast(-gy * self.a / (self.b * self.b), b.shape) if nb else None  # d(a/b)/db = -a/b^2
         return ga, gb
 
 
@@ -144,13 +139,13 @@ class Power(Function):
     def backward(self, gy):
         (na, nb), (ta, tb) = self.needs_input_grad, self.inputs
         a, b, y = self.a, self.b, self.y
-        ga = unbroadcast(gy * b * a ** (b - 1), shape_of(ta)) if na else None
+        ga = unbroadcast(gy * b * a ** (b - 1), ta.shape) if na else None
         gb = None
         if nb:
             xp = backend.get_array_module(gy)
             # log of a Python-number base in the gradient's dtype, so float32 stays float32
             log_a = xp.log(a if hasattr(a, "dtype") else xp.asarray(a, dtype=gy.dtype))
-            gb = unbroadcast(gy * y * log_a, shape_of(tb))
+            gb = unbroadcast(gy * y * log_a, tb.shape)
         return ga, gb
 
 
@@ -301,6 +296,13 @@ class Minimum(Maximum):
 
     broadcasts = "minimum"
     larger = False
+
+
+def shape_of(x) -> tuple:
+    """The shape of a recorded input that need not be a tensor (an array or a nested list):
+    matmul's backward needs both operands' shapes; the other ops read only those of operands
+    that need a gradient, which are tensors."""
+    return x.shape if hasattr(x, "shape") else np.shape(x)
 
 
 class MatMul(Function):

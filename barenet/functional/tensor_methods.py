@@ -8,21 +8,21 @@ op of the same name with the tensor as its input; the math and the docs are the 
 from __future__ import annotations
 
 from ..autograd.tensor import Tensor
-from . import activation, softmax_ops
+from .activation import relu, sigmoid, tanh
+from .softmax_ops import log_softmax, softmax
 
-METHODS = ("log_softmax", "relu", "sigmoid", "softmax", "tanh")
+METHODS = (log_softmax, relu, sigmoid, softmax, tanh)
 
 
-def _method(name: str):
-    op = getattr(softmax_ops if name.endswith("softmax") else activation, name)
-
+def _method(op):
     def method(self, *args, **kwargs):
         return op(self, *args, **kwargs)
 
+    name = op.__name__
     method.__name__, method.__qualname__ = name, f"Tensor.{name}"
     method.__doc__ = f"``x.{name}(...)`` is ``barenet.functional.{name}(x, ...)``."
     return method
 
 
-for _name in METHODS:
-    setattr(Tensor, _name, _method(_name))
+for _op in METHODS:
+    setattr(Tensor, _op.__name__, _method(_op))
